@@ -1,0 +1,127 @@
+/**
+ * The model configuration from the environment (CLI, tests, the extension's fallback):
+ *
+ *   RECODE_BASE_URL   an OpenAI-compatible endpoint (else OPENAI_BASE_URL; else
+ *                     https://api.openai.com/v1 when OPENAI_API_KEY is set)
+ *   RECODE_MODEL      a multimodal model name (for Azure: the deployment)
+ *   RECODE_API_KEY    the key (else OPENAI_API_KEY); endpoints on localhost need none
+ * Optional:
+ *   RECODE_TIMEOUT_MS, RECODE_MAX_RETRIES, RECODE_SUPPORTS_N (1/0), RECODE_STREAM (1/0),
+ *   RECODE_AZURE_API_VERSION (for Azure OpenAI)
+ */
+import { describeEndpoint, displayURL, type OpenAIModelConfig } from './openaiModel';
+
+export interface ModelConfigResult {
+  /** Present when the environment names a usable endpoint and model. */
+  config?: OpenAIModelConfig;
+  /** Present otherwise: one paragraph saying exactly what to set. */
+  problem?: string;
+}
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** What to set, said once for every "not configured" message. */
+export const CONFIGURE_HINT =
+  'Set RECODE_BASE_URL (an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama), ' +
+  'RECODE_MODEL (a multimodal model, e.g. gpt-4o or llava) and RECODE_API_KEY (if the endpoint needs one).';
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the model configuration from the environment; never throws. */
+export function modelConfigFromEnv(env: Env = process.env): ModelConfigResult {
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const explicitBase = get('RECODE_BASE_URL') ?? get('OPENAI_BASE_URL');
+  const model = get('RECODE_MODEL');
+  const apiKey = get('RECODE_API_KEY') ?? get('OPENAI_API_KEY');
+  const baseURL = explicitBase ?? (get('OPENAI_API_KEY') ? OPENAI_DEFAULT_BASE_URL : undefined);
+
+  if (!explicitBase && !model && !apiKey) {
+    return { problem: `No model configured. ${CONFIGURE_HINT}` };
+  }
+  if (!baseURL) {
+    return { problem: `No model endpoint configured: RECODE_BASE_URL is not set. ${CONFIGURE_HINT}` };
+  }
+  const urlProblem = checkBaseURL(baseURL);
+  if (urlProblem) {
+    const name = get('RECODE_BASE_URL') ? 'RECODE_BASE_URL' : 'OPENAI_BASE_URL';
+    return { problem: `${name} is not a usable endpoint (${urlProblem}): '${baseURL}'. ${CONFIGURE_HINT}` };
+  }
+  if (!model) {
+    return {
+      problem: `No model named: RECODE_MODEL is not set. Set RECODE_MODEL to a multimodal model served at ${displayURL(baseURL)} (e.g. gpt-4o, or llava for Ollama).`,
+    };
+  }
+  if (!apiKey && !isLocalBaseURL(baseURL)) {
+    return {
+      problem:
+        `No API key for ${displayURL(baseURL)}: set RECODE_API_KEY (or OPENAI_API_KEY). ` +
+        'Only endpoints on localhost may go without one; for another server that needs no key, set RECODE_API_KEY=none.',
+    };
+  }
+
+  const config: OpenAIModelConfig = { baseURL, model };
+  if (apiKey) config.apiKey = apiKey;
+
+  const problems: string[] = [];
+  const int = (name: string, min: number): number | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      problems.push(`${name} must be a whole number ≥ ${min} (got '${v}')`);
+      return undefined;
+    }
+    return n;
+  };
+  const bool = (name: string): boolean | undefined => {
+    const v = get(name)?.toLowerCase();
+    if (v === undefined) return undefined;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${name} must be 1 or 0 (got '${v}')`);
+    return undefined;
+  };
+  const timeoutMs = int('RECODE_TIMEOUT_MS', 1);
+  const maxRetries = int('RECODE_MAX_RETRIES', 0);
+  const supportsN = bool('RECODE_SUPPORTS_N');
+  const stream = bool('RECODE_STREAM');
+  const azureApiVersion = get('RECODE_AZURE_API_VERSION');
+  if (problems.length > 0) return { problem: `${problems.join('; ')}.` };
+  if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
+  if (maxRetries !== undefined) config.maxRetries = maxRetries;
+  if (supportsN !== undefined) config.supportsN = supportsN;
+  if (stream !== undefined) config.stream = stream;
+  if (azureApiVersion) config.azureApiVersion = azureApiVersion;
+  return { config };
+}
+
+/** e.g. 'gpt-4o @ https://api.openai.com/v1' — never the key, nor credentials or a query in the URL. */
+export function describeModel(cfg: Pick<OpenAIModelConfig, 'model' | 'baseURL'>): string {
+  return describeEndpoint(cfg.model, cfg.baseURL);
+}
+
+/** True for endpoints on this machine (localhost, 127.x, ::1, *.localhost), which may need no key. */
+export function isLocalBaseURL(baseURL: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseURL).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '0.0.0.0';
+}
+
+function checkBaseURL(baseURL: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(baseURL);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `it must start with http:// or https://, not ${u.protocol}//`;
+  return undefined;
+}
