@@ -222,6 +222,14 @@ export async function derender(
       opts.temperature,
     );
     const candidates = gen.texts.map((t) => addCandidate('generate', 0, t));
+    // requests that failed while others worked: a failed candidate each, so nothing vanishes silently
+    for (const f of gen.failures ?? []) {
+      const c: Candidate = { id: nextId('generate'), round: 0, source: 'generate', state: 'failed', error: `the model request failed: ${f.message}` };
+      record.candidates.push({ id: c.id, round: 0, source: 'generate', error: c.error });
+      emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+      emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error! });
+      candidates.push(c);
+    }
     if (candidates.length === 0) throw new Error('the model returned no candidates');
 
     // 2–3. render and critique ----------------------------------------------------------------

@@ -97,6 +97,8 @@ export interface ModelReply {
   usage: TokenUsage;
   model: string;
   durationMs: number;
+  /** Completions that failed while others succeeded (n > 1 made as separate requests): one reason each. */
+  failures?: { message: string }[];
 }
 
 export type ModelErrorKind =

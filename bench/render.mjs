@@ -1,0 +1,227 @@
+// Benchmark — render latency of the two renderers, cold and warm, and peak memory.
+//
+//   npx tsc -p tsconfig.test.json && node bench/render.mjs [--runs N] [--quick]
+//
+// Runs against the tsc output (out/src/core/render/*.js), like the other benchmarks; the worker
+// file is out/src/core/render/pyodideWorker.js and Pyodide's core comes from node_modules/pyodide.
+// Measures, in one run on this machine:
+//   - python renderer (local CPython + matplotlib): fivebars.py at 600×400 — cold (a new renderer:
+//     finding python, detecting the sandbox, starting a process), warm (the spare process is
+//     ready, as between two candidates of a run; median of N, default 12) and back to back (no
+//     spare ready yet: one process start per render);
+//   - both renderers: a pure-Python CPU workload in script mode (matplotlib is not available inside
+//     Pyodide on machines without a CDN), cold and warm (median of N), and the ratio
+//     Pyodide / CPython of the warm medians. Target (issue 2): Pyodide warm within 2.5x of native
+//     CPython in the same run;
+//   - peak RSS of this Node process (including the Pyodide worker thread) and of the largest
+//     Python child process (sampled every 10 ms).
+// Writes bench/results/render.json. Nothing is asserted: these machines are shared and noisy.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'out', 'src', 'core', 'render');
+if (!existsSync(join(OUT, 'index.js')) || !existsSync(join(OUT, 'pyodideWorker.js'))) {
+  console.error('out/src/core/render is missing: run `npx tsc -p tsconfig.test.json` first');
+  process.exit(1);
+}
+const require = createRequire(import.meta.url);
+const { createPythonRenderer, createPyodideRenderer, findPython } = require(join(OUT, 'index.js'));
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : quick ? 10 : 12;
+
+const FIVEBARS = readFileSync(join(ROOT, 'test', 'fixtures', 'charts', 'fivebars.py'), 'utf8');
+// Pure Python: loops, integer arithmetic, dicts, strings, sorting, floats — like the data munging
+// of an answer computation, ~50 ms in CPython.
+const CPU = `
+def work():
+    total = 0
+    for i in range(150000):
+        total += (i * i) % 7
+    table = {}
+    for i in range(30000):
+        table["k%d" % i] = i * 0.5
+    words = sorted(table, key=lambda k: -table[k])[:100]
+    acc = 0.0
+    for i in range(1, 60000):
+        acc += 1.0 / (i * i)
+    return total, len(words), round(acc, 6)
+answer = work()
+`;
+
+const req = (code, mode = 'script') => ({ code, mode, width: 600, height: 400, timeLimitMs: 60_000 });
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const stats = (xs) => ({ median: round(median(xs)), p10: round(pct(xs, 10)), p90: round(pct(xs, 90)), runs: xs.map(round) });
+const round = (x) => Math.round(x * 10) / 10;
+
+// --- peak RSS of Python children (sampled) ---
+let childPeakKb = 0;
+function descendants(root) {
+  const kids = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [];
+  const stack = [root];
+  while (stack.length) for (const k of kids.get(stack.pop()) ?? []) out.push(k), stack.push(k);
+  return out;
+}
+const sampler = setInterval(() => {
+  if (process.platform !== 'linux') return;
+  for (const pid of descendants(process.pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) childPeakKb = Math.max(childPeakKb, Number(m[1]));
+    } catch {
+      /* gone */
+    }
+  }
+}, 10);
+sampler.unref();
+
+async function timed(fn) {
+  const t = performance.now();
+  const r = await fn();
+  return [performance.now() - t, r];
+}
+
+function check(r, what) {
+  if (!r.ok) throw new Error(`${what} failed: ${r.errorKind}: ${r.error}`);
+  return r;
+}
+
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map(round), node: process.version },
+  runs,
+};
+
+// --- python renderer ---
+{
+  const found = await findPython();
+  if (!found) throw new Error('no python with matplotlib: apt-get install python3-matplotlib');
+  const [coldMs, first] = await timed(async () => {
+    const r = createPythonRenderer({ pythonPath: found.path });
+    const res = await r.render(req(FIVEBARS, 'figure'));
+    return { r, res };
+  });
+  check(first.res, 'python cold render');
+  const py = first.r;
+  const warm = [];
+  for (let i = 0; i < runs; i++) {
+    await py.warmup(); // the spare is ready: a render now is what a candidate costs in a run
+    const [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
+    check(res, 'python warm render');
+    warm.push(ms);
+  }
+  const cpuWarm = [];
+  for (let i = 0; i < runs; i++) {
+    await py.warmup();
+    const [ms, res] = await timed(() => py.render(req(CPU)));
+    check(res, 'python CPU workload');
+    cpuWarm.push(ms);
+  }
+  const trivial = [];
+  for (let i = 0; i < runs; i++) {
+    await py.warmup();
+    const [ms, res] = await timed(() => py.render(req('answer = 1')));
+    check(res, 'python trivial program');
+    trivial.push(ms);
+  }
+  // back to back: the next render starts before a spare is ready (a process start per render)
+  const backToBack = [];
+  await py.warmup();
+  check(await py.render(req('answer = 1')), 'python trivial program');
+  for (let i = 0; i < Math.min(5, runs); i++) {
+    const [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
+    check(res, 'python back-to-back render');
+    backToBack.push(ms);
+  }
+  result.python = {
+    python: found.path,
+    matplotlib: found.matplotlib,
+    sandbox: py.sandbox,
+    fivebars: { cold_ms: round(coldMs), warm_ms: stats(warm), back_to_back_ms: stats(backToBack) },
+    cpu: { warm_ms: stats(cpuWarm) },
+    trivial_program: { warm_ms: stats(trivial) },
+    processes_started: py.processesStarted,
+  };
+  await py.dispose();
+}
+
+// --- Pyodide renderer (core runtime; the same CPU workload) ---
+{
+  const [coldMs, first] = await timed(async () => {
+    const r = createPyodideRenderer({});
+    const res = await r.render(req(CPU));
+    return { r, res };
+  });
+  check(first.res, 'pyodide cold render');
+  const pyo = first.r;
+  const info = await pyo.warmup();
+  const cpuWarm = [];
+  for (let i = 0; i < runs; i++) {
+    const [ms, res] = await timed(() => pyo.render(req(CPU)));
+    check(res, 'pyodide CPU workload');
+    cpuWarm.push(ms);
+  }
+  const trivial = [];
+  for (let i = 0; i < runs; i++) {
+    const [ms, res] = await timed(() => pyo.render(req('answer = 1')));
+    check(res, 'pyodide trivial program');
+    trivial.push(ms);
+  }
+  const fig = await pyo.render(req(FIVEBARS, 'figure'));
+  result.pyodide = {
+    python: info.python,
+    matplotlib: info.matplotlib,
+    sandbox: pyo.sandbox,
+    worker_init_ms: info.initMs,
+    cpu: { cold_ms: round(coldMs), warm_ms: stats(cpuWarm) },
+    trivial_program: { warm_ms: stats(trivial) },
+    fivebars: fig.ok ? { warm_ms: fig.durationMs } : { unavailable: `${fig.errorKind}: ${fig.error?.slice(0, 120)}` },
+  };
+  await pyo.dispose();
+}
+
+const ratio = result.pyodide.cpu.warm_ms.median / result.python.cpu.warm_ms.median;
+result.pyodide_over_cpython_warm_cpu = round(ratio * 100) / 100;
+result.target = { max_ratio: 2.5, met: ratio <= 2.5 };
+result.peak_rss_mb = {
+  node_process_incl_pyodide_worker: round(process.resourceUsage().maxRSS / 1024),
+  largest_python_child: round(childPeakKb / 1024),
+};
+
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', 'render.json'), JSON.stringify(result, null, 2) + '\n');
+console.log(
+  [
+    `python  fivebars cold ${result.python.fivebars.cold_ms} ms, warm median ${result.python.fivebars.warm_ms.median} ms (${runs} runs), back to back ${result.python.fivebars.back_to_back_ms.median} ms`,
+    `python  CPU workload warm median ${result.python.cpu.warm_ms.median} ms; trivial program ${result.python.trivial_program.warm_ms.median} ms`,
+    `pyodide CPU workload cold ${result.pyodide.cpu.cold_ms} ms, warm median ${result.pyodide.cpu.warm_ms.median} ms; trivial program ${result.pyodide.trivial_program.warm_ms.median} ms`,
+    `pyodide / CPython (warm, CPU workload): ${result.pyodide_over_cpython_warm_cpu}x (target ≤ 2.5x: ${result.target.met ? 'met' : 'NOT met'})`,
+    `peak RSS: node+worker ${result.peak_rss_mb.node_process_incl_pyodide_worker} MB, python child ${result.peak_rss_mb.largest_python_child} MB`,
+    `load average at start: ${result.machine.loadavg.join(' ')}`,
+    'wrote bench/results/render.json',
+  ].join('\n'),
+);
+process.exit(0);

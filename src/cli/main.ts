@@ -1,0 +1,350 @@
+/**
+ * The `recode` command line, on the same engine as the extension:
+ *   recode derender IMAGE [--question Q] …     the whole loop; writes program, answer, renders, run record
+ *   recode render PROGRAM.py -o OUT.png        run a program in the sandboxed renderer
+ *   recode score IMAGE RENDER.png [--json]     the critic's score of a render against an image
+ *   recode compare IMAGE PROGRAM.py            render + score, no model needed
+ *   recode data PROGRAM.py [--csv]             the data a program draws, as JSON or CSV
+ *   recode prepare [--from PATH]               get Pyodide's matplotlib packages once (or import them)
+ *   recode demo                                the bundled example (what the README runs)
+ * Every failure: a non-zero exit and one line saying why.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { promises as fs, existsSync } from 'node:fs';
+import { join, resolve, basename, dirname } from 'node:path';
+import { derender, compareProgram, errorText } from '../core/loop';
+import { decodeImage } from '../core/image';
+import { prepareOriginal, scorePair, diffHeatmap } from '../core/critic/pixelCritic';
+import { extractData, dataToCsv, dataToJson } from '../core/data';
+import { runRecordToJson } from '../core/runRecord';
+import { writeFileAtomic, freshDir, freePath } from '../core/files';
+import { DEFAULT_OPTIONS, type RunEvent, type Renderer } from '../core/types';
+import { modelConfigFromEnv } from '../core/model/config';
+import { createOpenAIModel } from '../core/model/openaiModel';
+import { chooseRenderer, defaultPackageDir, type RendererChoice } from './renderers';
+import { Progress } from './progress';
+import { packageRoot, packageVersion } from './paths';
+import { prepareCommand } from './prepare';
+import { evalCommand } from './eval';
+
+class CliError extends Error {}
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+const seconds = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0 && n <= 3600)) throw new InvalidArgumentError('must be a number of seconds between 0 and 3600');
+  return n;
+};
+
+function rendererOption() {
+  return new Option('--renderer <kind>', 'where programs run: pyodide (sandboxed WebAssembly), python (local CPython + matplotlib) or auto')
+    .choices(['auto', 'pyodide', 'python'])
+    .default('auto');
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    const st = await fs.stat(path);
+    if (st.isDirectory()) throw new CliError(`${what} ${path} is a folder, not a file`);
+    return new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `${what} not found: ${path}` : `cannot read ${what} ${path}: ${errorText(e)}`);
+  }
+}
+
+async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string }, fn: (r: Renderer) => Promise<T>): Promise<T> {
+  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages });
+  try {
+    return await fn(renderer);
+  } finally {
+    await renderer.dispose();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('recode')
+    .description('RECODE: answer questions about charts and diagrams by redrawing them as programs')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  program
+    .command('derender')
+    .description('derender IMAGE into a matplotlib program (and answer QUESTION by computing over it)')
+    .argument('<image>', 'a PNG or JPEG chart or diagram')
+    .option('-q, --question <text>', 'a question to answer about the image')
+    .option('-n, --candidates <n>', 'candidate programs to generate', int('--candidates', 1, 16), DEFAULT_OPTIONS.candidates)
+    .option('-k, --rounds <k>', 'refinement rounds with the model', int('--rounds', 0, 20), DEFAULT_OPTIONS.rounds)
+    .option('--numeric-budget <renders>', 'renders for tuning the numbers without the model (0 = off)', int('--numeric-budget', 0, 2000), DEFAULT_OPTIONS.numericRefineBudget)
+    .option('--model-critic', 'let the model rank near-tied renders', false)
+    .option('--kind <kind>', 'chart, geometry or auto', 'auto')
+    .option('--temperature <t>', 'sampling temperature for generation', parseFloat, DEFAULT_OPTIONS.temperature)
+    .addOption(rendererOption())
+    .option('--python <path>', 'python with matplotlib for the python renderer (default: auto-detect)')
+    .option('--packages <dir>', 'folder with Pyodide packages (default: the user cache)')
+    .option('--time-limit <s>', 'time limit per program run, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
+    .option('-m, --model <name>', 'model name (else RECODE_MODEL)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (else RECODE_BASE_URL)')
+    .option('-o, --out <dir>', 'where to write the results (a new folder; default ./recode-runs/<run id>)')
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (imagePath: string, o) => {
+      const env = { ...process.env };
+      if (o.model) env.RECODE_MODEL = o.model;
+      if (o.baseUrl) env.RECODE_BASE_URL = o.baseUrl;
+      const cfg = modelConfigFromEnv(env);
+      if (!cfg.config) throw new CliError(cfg.problem ?? 'no model configured');
+      if (!['chart', 'geometry', 'auto'].includes(o.kind)) throw new CliError('--kind must be chart, geometry or auto');
+      const image = await readInput(imagePath, 'image');
+      decodeImage(image, imagePath); // a clear error before any model call
+      const model = createOpenAIModel(cfg.config);
+      const progress = new Progress(process.stderr, o.json);
+      const ac = new AbortController();
+      const onSigint = () => {
+        progress.note('cancelling…');
+        ac.abort();
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const outcome = await withRenderer(o.renderer, o, (renderer) =>
+          derender(
+            { image, imageName: basename(imagePath), question: o.question },
+            { model, renderer },
+            {
+              candidates: o.candidates,
+              rounds: o.rounds,
+              numericRefineBudget: o.numericBudget,
+              modelCritic: o.modelCritic,
+              kind: o.kind,
+              temperature: o.temperature,
+              renderTimeLimitMs: o.timeLimit * 1000,
+            },
+            (e: RunEvent) => progress.event(e),
+            ac.signal,
+          ),
+        );
+        progress.done();
+        const runId = outcome.record.runId;
+        const out = await freshDir(resolve(o.out ?? join('recode-runs', runId)), runId);
+        // the run record is kept whatever happened
+        await writeFileAtomic(join(out, 'run.json'), runRecordToJson(outcome.record));
+        for (const [id, png] of outcome.renders) await writeFileAtomic(join(out, 'renders', `${id}.png`), png);
+        if (!outcome.summary) {
+          throw new CliError(`${outcome.cancelled ? 'cancelled' : 'derender failed'}: ${outcome.error} (run record: ${join(out, 'run.json')})`);
+        }
+        const s = outcome.summary;
+        await writeFileAtomic(join(out, 'program.py'), s.program);
+        const best = outcome.renders.get(s.bestCandidateId);
+        if (best) {
+          await writeFileAtomic(join(out, 'render.png'), best);
+          await writeFileAtomic(join(out, 'diff.png'), diffHeatmap(prepareOriginal(decodeImage(image)), decodeImage(best)));
+        }
+        if (s.answer) await writeFileAtomic(join(out, 'answer.json'), JSON.stringify(s.answer, null, 2) + '\n');
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ out, runId, score: s.score, answer: s.answer, bestCandidateId: s.bestCandidateId, usage: s.usage, renders: s.renders }, null, 2) + '\n');
+        } else {
+          const lines = [
+            `best program: ${s.bestCandidateId}, score ${s.score.score.toFixed(3)} (${Object.entries(s.score.parts).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`,
+          ];
+          if (s.answer) {
+            lines.push(`question: ${s.answer.question}`);
+            lines.push(`answer: ${s.answer.value}${s.answer.computed ? '  (computed by running code over the recovered program)' : '  (NOT computed: the model\'s own words)'}`);
+            if (s.answer.computation) lines.push(`computation:\n${indent(s.answer.computation)}`);
+          }
+          lines.push(`tokens: ${s.usage.promptTokens} in, ${s.usage.completionTokens} out; renders: ${s.renders}; ${(s.durationMs / 1000).toFixed(1)} s`);
+          lines.push(`written to ${out}/ (program.py, render.png, diff.png, ${s.answer ? 'answer.json, ' : ''}renders/, run.json)`);
+          process.stdout.write(lines.join('\n') + '\n');
+        }
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('render')
+    .description('run PROGRAM.py in the sandboxed renderer and save its figure as a PNG')
+    .argument('<program>', 'a Python file that draws with matplotlib')
+    .requiredOption('-o, --output <png>', 'the PNG to write (never overwrites an existing file)')
+    .option('--size <WxH>', 'figure size in pixels', '800x600')
+    .option('--like <image>', 'use the size of this image')
+    .addOption(rendererOption())
+    .option('--python <path>', 'python with matplotlib for the python renderer')
+    .option('--packages <dir>', 'folder with Pyodide packages')
+    .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
+    .action(async (programPath: string, o) => {
+      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      let width: number, height: number;
+      if (o.like) {
+        const img = decodeImage(await readInput(o.like, 'image'), o.like);
+        width = img.width;
+        height = img.height;
+      } else {
+        const m = /^(\d{1,5})x(\d{1,5})$/.exec(o.size);
+        if (!m) throw new CliError('--size must look like 800x600');
+        width = Number(m[1]);
+        height = Number(m[2]);
+      }
+      if (existsSync(o.output)) throw new CliError(`${o.output} exists; choose another name (recode never overwrites a file)`);
+      const r = await withRenderer(o.renderer, o, (renderer) => renderer.render({ code, mode: 'figure', width, height, timeLimitMs: o.timeLimit * 1000 }));
+      if (r.stdout.trim()) process.stderr.write(r.stdout.trimEnd() + '\n');
+      if (!r.ok || !r.png) throw new CliError(`render failed (${r.errorKind ?? 'error'}): ${r.error ?? 'no figure'}${r.traceback ? '\n' + r.traceback : ''}`);
+      await writeFileAtomic(o.output, r.png);
+      process.stdout.write(`wrote ${o.output} (${width}×${height}, ${r.durationMs} ms)\n`);
+    });
+
+  program
+    .command('score')
+    .description('score how faithfully RENDER reproduces IMAGE (1 = identical)')
+    .argument('<image>', 'the original')
+    .argument('<render>', 'the redraw')
+    .option('--json', 'one JSON object with score and parts', false)
+    .option('--diff <png>', 'also write the difference heat-map')
+    .action(async (imagePath: string, renderPath: string, o) => {
+      const original = prepareOriginal(decodeImage(await readInput(imagePath, 'image'), imagePath));
+      const render = decodeImage(await readInput(renderPath, 'render'), renderPath);
+      const s = scorePair(original, render);
+      if (o.diff) await writeFileAtomic(await freePath(o.diff), diffHeatmap(original, render));
+      if (o.json) process.stdout.write(JSON.stringify({ score: s.score, parts: s.parts, canvas: s.canvas }) + '\n');
+      else process.stdout.write(`score ${s.score.toFixed(4)}  (${Object.entries(s.parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')})\n`);
+    });
+
+  program
+    .command('compare')
+    .description('render PROGRAM.py at the size of IMAGE and score it against IMAGE (no model needed)')
+    .argument('<image>', 'the original')
+    .argument('<program>', 'a Python file that draws with matplotlib')
+    .addOption(rendererOption())
+    .option('--python <path>', 'python with matplotlib for the python renderer')
+    .option('--packages <dir>', 'folder with Pyodide packages')
+    .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
+    .option('-o, --out <dir>', 'also write render.png and diff.png into this (new) folder')
+    .option('--json', 'one JSON object with score and parts', false)
+    .action(async (imagePath: string, programPath: string, o) => {
+      const image = await readInput(imagePath, 'image');
+      decodeImage(image, imagePath);
+      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      const c = await withRenderer(o.renderer, o, (renderer) => compareProgram(image, code, renderer, undefined, o.timeLimit * 1000));
+      if (!c.score) throw new CliError(`render failed (${c.render.errorKind ?? 'error'}): ${c.render.error ?? 'no figure'}${c.render.traceback ? '\n' + c.render.traceback : ''}`);
+      let out: string | undefined;
+      if (o.out) {
+        out = await freshDir(resolve(o.out), 'compare');
+        await writeFileAtomic(join(out, 'render.png'), c.render.png!);
+        await writeFileAtomic(join(out, 'diff.png'), c.diffPng!);
+      }
+      if (o.json) process.stdout.write(JSON.stringify({ score: c.score.score, parts: c.score.parts, renderMs: c.render.durationMs, out }) + '\n');
+      else {
+        process.stdout.write(
+          `score ${c.score.score.toFixed(4)}  (${Object.entries(c.score.parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}); rendered in ${c.render.durationMs} ms` +
+            (out ? `; render.png and diff.png in ${out}` : '') +
+            '\n',
+        );
+      }
+    });
+
+  program
+    .command('data')
+    .description('run PROGRAM.py and print the data it draws (bars, lines, points, slices)')
+    .argument('<program>', 'a Python file that draws with matplotlib')
+    .option('--csv', 'CSV instead of JSON', false)
+    .addOption(rendererOption())
+    .option('--python <path>', 'python with matplotlib for the python renderer')
+    .option('--packages <dir>', 'folder with Pyodide packages')
+    .action(async (programPath: string, o) => {
+      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      const { tables } = await withRenderer(o.renderer, o, (renderer) => extractData(code, renderer));
+      process.stdout.write(o.csv ? dataToCsv(tables) : dataToJson(tables));
+    });
+
+  program
+    .command('prepare')
+    .description("get the Pyodide packages (matplotlib and its dependencies) once, checking every file's sha256")
+    .option('--from <path>', 'import them from a folder or archive instead of downloading')
+    .option('--dir <dir>', 'where to keep them', defaultPackageDir())
+    .action(async (o) => prepareCommand(o));
+
+  program
+    .command('eval')
+    .description('derender every chart of a manifest (JSON lines with image, qa) and report accuracy')
+    .argument('<manifest>', 'a .jsonl manifest (ChartQA / CharXiv / fixture style)')
+    .option('-o, --out <file>', 'write the results as JSON')
+    .option('-n, --candidates <n>', 'candidates per chart', int('--candidates', 1, 16), DEFAULT_OPTIONS.candidates)
+    .option('-k, --rounds <k>', 'refinement rounds', int('--rounds', 0, 20), 1)
+    .option('--limit <n>', 'only the first n charts', int('--limit', 1, 100000))
+    .addOption(rendererOption())
+    .option('--python <path>', 'python with matplotlib for the python renderer')
+    .option('--packages <dir>', 'folder with Pyodide packages')
+    .action(async (manifest: string, o) => evalCommand(manifest, o));
+
+  program
+    .command('demo')
+    .description('the bundled example: derender it with the configured model, or (with none) render and score the example program')
+    .action(async () => demo());
+
+  return program;
+}
+
+async function demo(): Promise<void> {
+  const examples = join(packageRoot(), 'media', 'examples');
+  const chart = join(examples, 'insectsprays-bar.png');
+  const cfg = modelConfigFromEnv(process.env);
+  if (cfg.config) {
+    process.stdout.write(`Derendering ${chart} with ${cfg.config.model} at ${cfg.config.baseURL}…\n`);
+    await buildProgram().parseAsync(['derender', chart, '--question', 'What is the mean count for spray F?', '--out', join('recode-runs', 'demo')], { from: 'user' });
+    return;
+  }
+  process.stdout.write(
+    `${cfg.problem}\nWithout a model, RECODE can still render a program and score it against an image; doing that with the bundled example:\n`,
+  );
+  const image = join(examples, 'fivebars.png');
+  const prog = join(examples, 'fivebars.py');
+  process.stdout.write(`$ recode compare ${image} ${prog}\n`);
+  await buildProgram().parseAsync(['compare', image, prog], { from: 'user' });
+  const out = resolve('recode-runs', 'demo-data');
+  process.stdout.write(`$ recode data ${prog} --csv\n`);
+  await buildProgram().parseAsync(['data', prog, '--csv'], { from: 'user' });
+  void out;
+}
+
+function indent(s: string): string {
+  return s.trim().split('\n').map((l) => '    ' + l).join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return 2; // commander already printed the reason
+    process.stderr.write(`recode: ${oneLineError(e)}\n`);
+    return 1;
+  }
+}
+
+function oneLineError(e: unknown): string {
+  const m = errorText(e);
+  // tracebacks stay multi-line; everything else is one line
+  return m.includes('Traceback') ? m : m.replace(/\s*\n\s*/g, ' ');
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`recode: ${errorText(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+export { dirname };

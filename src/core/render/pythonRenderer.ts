@@ -1,0 +1,756 @@
+/**
+ * The local CPython renderer: each program runs in its own fresh Python process (no state leaks
+ * between programs), with the same harness as the Pyodide renderer. One spare process is kept
+ * pre-started — matplotlib imported, a warm-up figure drawn, waiting on stdin for its job — so a
+ * render costs about a warm render, not a cold start. Node only.
+ *
+ * Isolation, strongest available (detected once per Python, recorded in `sandbox`):
+ *   'namespaces' (Linux user+mount+net+pid namespaces via util-linux `unshare`): no network, the
+ *       whole file system read-only, a private tmpfs /tmp and working folder, the home folders and
+ *       the user's working folder hidden, an own process list;
+ *   'network': only a network namespace (no network);
+ *   'none': no namespaces (not Linux, or unshare refused).
+ * Always: a fresh temporary working folder per process (removed after), a minimal environment
+ * (no user variables; MPLBACKEND=Agg, MPLCONFIGDIR and HOME in the temporary folder), cwd never
+ * the user's folder, rlimits set inside the child before the program runs (address space, file
+ * size, CPU seconds, no new processes, no core files), the harness's audit hook (no subprocess,
+ * sockets, ctypes, frames; reads limited to Python's own folders, writes to the working folder),
+ * and a wall-clock limit that kills the process group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, promises as fsp, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { RenderRequest, RenderResult, Renderer } from '../types';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_MAX_PIXELS,
+  HARNESS_PY,
+  failure,
+  parseHarnessReply,
+  toRenderResult,
+  type HarnessJob,
+} from './harness';
+
+export type PythonIsolation = 'namespaces' | 'network' | 'none';
+
+export interface PythonRendererOptions {
+  /** The python to run (absolute path or a command on PATH). Default: findPython(). */
+  pythonPath?: string;
+  /** RLIMIT_AS of each process, MB. Default 2048. */
+  memoryLimitMb?: number;
+  /** Output cap per program (stdout + stderr). Default 1 MB. */
+  maxOutputBytes?: number;
+  /** Largest figure, in pixels. Default 40 M. */
+  maxPixels?: number;
+  /** Largest file a program may write (RLIMIT_FSIZE, and the private /tmp's size), MB. Default 64. */
+  fileSizeLimitMb?: number;
+  /** Force an isolation level ('auto': the strongest that works here). Default 'auto'. */
+  isolation?: 'auto' | PythonIsolation;
+  /** Programs running at once (each a process). Default: the number of CPUs. */
+  maxConcurrent?: number;
+  /** How long a process may take to start (import matplotlib). Default 60 s. */
+  startupTimeoutMs?: number;
+}
+
+export interface PythonInfo {
+  /** sys.executable of the python used. */
+  path: string;
+  version: string;
+  matplotlib: string | null;
+  isolation: PythonIsolation;
+}
+
+export interface PythonRenderer extends Renderer {
+  readonly name: 'python';
+  /** What isolates programs, in words ('not started yet' until the first render or warmup()). */
+  readonly sandbox: string;
+  /** Finds the python, detects the isolation, starts the spare process; resolves when it is ready. */
+  warmup(): Promise<PythonInfo>;
+  /** How many Python processes this renderer has started (for tests and benchmarks). */
+  readonly processesStarted: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding a python
+// ---------------------------------------------------------------------------------------------
+
+interface Probe {
+  path: string;
+  version: string;
+  matplotlib: string | null;
+  /** Folders the python needs (prefixes, sys.path, matplotlib data): never hidden. */
+  needs: string[];
+  fontCache?: { name: string; text: string };
+  error?: string;
+}
+
+const PROBE_PY = String.raw`
+import json, os, sys, glob
+out = {'path': sys.executable, 'version': sys.version.split()[0], 'matplotlib': None,
+       'needs': [p for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                 os.path.dirname(os.__file__)] + sys.path if p]}
+try:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.font_manager
+    out['matplotlib'] = matplotlib.__version__
+    out['needs'] += [matplotlib.get_data_path(), os.path.dirname(os.path.dirname(matplotlib.__file__))]
+    try:
+        import numpy
+        out['needs'].append(os.path.dirname(os.path.dirname(numpy.__file__)))
+    except Exception:
+        pass
+    files = sorted(glob.glob(os.path.join(matplotlib.get_cachedir(), 'fontlist-*.json')))
+    if files:
+        with open(files[-1], encoding='utf-8') as f:
+            out['fontCache'] = {'name': os.path.basename(files[-1]), 'text': f.read()}
+except Exception as e:
+    out['error'] = '%s: %s' % (type(e).__name__, e)
+out['needs'] = sorted(set(os.path.realpath(p) for p in out['needs']))
+print(json.dumps(out))
+`;
+
+function runCapture(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error?: string }> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      resolve({ code: null, signal: null, stdout: '', stderr: '', error: (e as Error).message });
+      return;
+    }
+    let stdout = '';
+    let stderr = '';
+    let error: string | undefined;
+    child.stdout?.on('data', (d: Buffer) => {
+      if (stdout.length < 4 << 20) stdout += d.toString('utf8');
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4000);
+    });
+    const timer = setTimeout(() => {
+      error = `timed out after ${Math.round(opts.timeoutMs / 1000)} s`;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.on('error', (e) => {
+      error = e.message;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, error });
+    });
+  });
+}
+
+const probes = new Map<string, Promise<Probe | null>>();
+
+/** Runs `cmd` (trusted code only) to learn its version, matplotlib and folders. Cached per command. */
+function probePython(cmd: string): Promise<Probe | null> {
+  let p = probes.get(cmd);
+  if (!p) {
+    p = (async () => {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'recode-probe-'));
+      try {
+        const r = await runCapture(cmd, ['-I', '-B', '-c', PROBE_PY], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, MPLCONFIGDIR: tmp, MPLBACKEND: 'Agg', LANG: 'C.UTF-8' },
+          cwd: tmp,
+          timeoutMs: 60_000,
+        });
+        if (r.code !== 0) return null;
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        const v = JSON.parse(line) as Probe;
+        return typeof v.path === 'string' ? v : null;
+      } catch {
+        return null;
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    })();
+    probes.set(cmd, p);
+  }
+  return p;
+}
+
+/**
+ * The first of `candidates` (default ['python3', '/usr/bin/python3', 'python']) that imports
+ * matplotlib: its sys.executable and matplotlib version; null if none does.
+ */
+export async function findPython(candidates?: string | string[]): Promise<{ path: string; matplotlib: string } | null> {
+  const list = candidates === undefined ? ['python3', '/usr/bin/python3', 'python'] : Array.isArray(candidates) ? candidates : [candidates];
+  for (const c of list) {
+    const p = await probePython(c);
+    if (p?.matplotlib) return { path: p.path, matplotlib: p.matplotlib };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Isolation
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs inside the new namespaces (as root of the user namespace): everything read-only, a private
+ * /tmp, /dev/shm, /var/tmp, the given folders hidden, a private working folder; then exec python.
+ * $1 base folder, $2 tmpfs size (MB), then folders to hide, '--', the command.
+ */
+const NAMESPACE_SCRIPT = String.raw`base=$1; sz="$2"m; shift 2
+while read -r _ _ _ _ mp opts _; do
+  case "$mp" in *\\*) continue ;; esac
+  case "$opts" in ro | ro,*) continue ;; esac
+  mount -o remount,bind,ro "$mp" 2>/dev/null
+done < /proc/self/mountinfo
+mount -t tmpfs -o "size=$sz,mode=1777,nosuid,nodev" recode-tmp /tmp || exit 97
+[ -d /dev/shm ] && mount -t tmpfs -o size=1m,nosuid,nodev recode-shm /dev/shm 2>/dev/null
+[ -d /var/tmp ] && mount -t tmpfs -o size=1m,nosuid,nodev recode-vartmp /var/tmp 2>/dev/null
+while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=755,ro recode-hidden "$1" || exit 98; fi
+  shift
+done
+shift
+mkdir -p "$base" && mount -t tmpfs -o "size=$sz,mode=700,nosuid,nodev" recode-work "$base" || exit 99
+mkdir -p "$base/work" "$base/mpl" "$base/home" && cd "$base/work" || exit 99
+exec "$@"
+`;
+
+const UNSHARE_NS = ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private'];
+
+function unshareBinary(): string | undefined {
+  for (const p of ['/usr/bin/unshare', '/bin/unshare', '/usr/sbin/unshare']) if (existsSync(p)) return p;
+  return undefined;
+}
+
+/** Folders to hide in 'namespaces' mode: homes and the user's working folder, minus what Python needs. */
+function foldersToHide(needs: string[]): string[] {
+  const system = new Set(['/', '/usr', '/etc', '/lib', '/lib32', '/lib64', '/bin', '/sbin', '/proc', '/sys', '/dev', '/tmp', '/var', '/run', '/boot']);
+  const cands = [os.homedir(), process.cwd(), '/home', '/root', '/mnt', '/media', '/srv', '/run/user', '/opt'];
+  const out: string[] = [];
+  for (const c of cands) {
+    let real: string;
+    try {
+      real = realpathSync(c);
+    } catch {
+      continue;
+    }
+    if (system.has(real) || real === os.tmpdir() || out.includes(real)) continue;
+    if (needs.some((n) => n === real || n.startsWith(real + '/') || real.startsWith(n + '/'))) continue;
+    if (!existsSync(real)) continue;
+    out.push(real);
+  }
+  return out;
+}
+
+interface Launch {
+  isolation: PythonIsolation;
+  /** The command line for a process whose temporary base folder is `base`. */
+  command(base: string, python: string, pyArgs: string[]): { cmd: string; args: string[] };
+  detail: string;
+}
+
+function makeLaunch(isolation: PythonIsolation, hide: string[], tmpfsMb: number, detail = ''): Launch {
+  const unshare = unshareBinary() ?? 'unshare';
+  if (isolation === 'namespaces') {
+    return {
+      isolation,
+      detail,
+      command: (base, python, pyArgs) => ({
+        cmd: unshare,
+        args: [...UNSHARE_NS, '/bin/sh', '-c', NAMESPACE_SCRIPT, 'recode-sandbox', base, String(tmpfsMb), ...hide, '--', python, ...pyArgs],
+      }),
+    };
+  }
+  if (isolation === 'network') {
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    const flags = detail === 'net-only' && root ? ['--net'] : ['--user', '--map-root-user', '--net'];
+    return { isolation, detail, command: (_b, python, pyArgs) => ({ cmd: unshare, args: [...flags, python, ...pyArgs] }) };
+  }
+  return { isolation, detail, command: (_b, python, pyArgs) => ({ cmd: python, args: pyArgs }) };
+}
+
+const CHECK_PY = String.raw`
+import json, os, sys
+marker, cwd = sys.argv[1], sys.argv[2]
+ifaces = None
+try:
+    with open('/proc/self/net/dev') as f:
+        ifaces = sorted(line.split(':')[0].strip() for line in f.read().splitlines()[2:] if ':' in line)
+except OSError:
+    pass
+r = {'ifaces': ifaces, 'markerVisible': os.path.exists(marker), 'cwdWritable': False}
+probe = os.path.join(cwd, '.recode-sandbox-probe-%d' % os.getpid())
+try:
+    fd = os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.remove(probe)
+    r['cwdWritable'] = True
+except OSError:
+    pass
+print(json.dumps(r))
+`;
+
+const launches = new Map<string, Promise<Launch>>();
+
+/** Detects (once per python) the strongest isolation that works here. */
+function detectLaunch(probe: Probe, tmpfsMb: number, force: 'auto' | PythonIsolation): Promise<Launch> {
+  const key = `${probe.path}\0${force}\0${tmpfsMb}`;
+  let l = launches.get(key);
+  if (!l) {
+    l = (async () => {
+      const hide = foldersToHide(probe.needs);
+      if (force === 'none' || process.platform !== 'linux' || !unshareBinary()) {
+        return makeLaunch('none', hide, tmpfsMb, force === 'none' ? 'chosen' : process.platform !== 'linux' ? `not Linux (${process.platform})` : 'util-linux unshare not found');
+      }
+      const hostTmp = mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
+      const marker = path.join(hostTmp, 'marker');
+      writeFileSync(marker, 'x');
+      const cwd = process.cwd();
+      const reasons: string[] = [];
+      try {
+        const tries: Array<[PythonIsolation, string]> = [];
+        if (force === 'auto' || force === 'namespaces') tries.push(['namespaces', '']);
+        if (force === 'auto' || force === 'network') tries.push(['network', ''], ['network', 'net-only']);
+        for (const [iso, detail] of tries) {
+          const launch = makeLaunch(iso, hide, tmpfsMb, detail);
+          const base = mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
+          try {
+            const { cmd, args } = launch.command(base, probe.path, ['-I', '-B', '-c', CHECK_PY, marker, cwd]);
+            const r = await runCapture(cmd, args, { env: { PATH: '/usr/bin:/bin' }, cwd: base, timeoutMs: 30_000 });
+            const line = r.stdout.trim().split('\n').pop() ?? '';
+            let v: { ifaces: string[] | null; markerVisible: boolean; cwdWritable: boolean } | undefined;
+            try {
+              v = JSON.parse(line);
+            } catch {
+              v = undefined;
+            }
+            if (r.code !== 0 || !v) {
+              reasons.push(`${iso}: ${(r.error ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`).slice(0, 160)}`);
+              continue;
+            }
+            const noNet = Array.isArray(v.ifaces) && v.ifaces.every((i) => i === 'lo');
+            if (!noNet) {
+              reasons.push(`${iso}: the network was still visible`);
+              continue;
+            }
+            if (iso === 'namespaces' && (v.markerVisible || v.cwdWritable)) {
+              reasons.push('namespaces: the file system was not isolated');
+              continue;
+            }
+            return launch;
+          } finally {
+            rmSync(base, { recursive: true, force: true });
+          }
+        }
+      } finally {
+        rmSync(hostTmp, { recursive: true, force: true });
+      }
+      return makeLaunch('none', hide, tmpfsMb, `unshare refused (${reasons.join('; ')})`);
+    })();
+    launches.set(key, l);
+  }
+  return l;
+}
+
+function describe(info: PythonInfo, launch: Launch, memoryLimitMb: number, fileSizeLimitMb: number): string {
+  const who = `a fresh CPython ${info.version} process per program (${info.path}, matplotlib ${info.matplotlib ?? 'not available'})`;
+  const common =
+    `rlimits (address space ${memoryLimitMb} MB, files ${fileSizeLimitMb} MB, CPU seconds, no new processes); ` +
+    `an audit hook refusing subprocess, sockets, ctypes, frames, reads outside Python's folders and writes outside the working folder; ` +
+    `a minimal environment; a wall-clock limit that kills the process group`;
+  if (launch.isolation === 'namespaces') {
+    return `${who} in Linux namespaces: no network, read-only file system, private /tmp and working folder, home and working folders hidden, own process list; ${common}`;
+  }
+  if (launch.isolation === 'network') {
+    return `${who} in a network namespace (no network) with a temporary working folder; ${common}`;
+  }
+  return `${who} with a temporary working folder, WITHOUT namespaces (${launch.detail}), so the network is not isolated; ${common}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+interface Ready {
+  ready: boolean;
+  python?: string;
+  matplotlib?: string | null;
+  error?: string;
+}
+
+class PyProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<Ready>;
+  readonly reply: Promise<string | null>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  raw = '';
+  rawOverflow = false;
+  killedBy?: 'timeout' | 'abort' | 'dispose' | 'reply-size' | 'startup';
+  private refd = true;
+  private readonly chan: Readable;
+
+  constructor(
+    readonly base: string,
+    launch: Launch,
+    python: string,
+    init: object,
+    private readonly rawLimit: number,
+    replyLimit: number,
+  ) {
+    const work = path.join(base, 'work');
+    const mpl = path.join(base, 'mpl');
+    const home = path.join(base, 'home');
+    for (const d of [work, mpl, home]) mkdirSync(d, { recursive: true });
+    const boot =
+      "import sys\ng = {'__name__': 'recode_harness'}\nexec(compile(sys.argv[1], '<recode-harness>', 'exec'), g)\ng['_recode_main']()\n";
+    const { cmd, args } = launch.command(base, python, ['-I', '-B', '-c', boot, HARNESS_PY]);
+    this.child = spawn(cmd, args, {
+      cwd: work,
+      env: {
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        HOME: home,
+        MPLBACKEND: 'Agg',
+        MPLCONFIGDIR: mpl,
+        TMPDIR: work,
+        LANG: 'C.UTF-8',
+        LC_ALL: 'C.UTF-8',
+        OPENBLAS_NUM_THREADS: '1',
+        OMP_NUM_THREADS: '1',
+        MKL_NUM_THREADS: '1',
+      },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group, killed as a whole
+    });
+    this.chan = this.child.stdio[3] as Readable;
+    const collect = (d: Buffer): void => {
+      if (this.rawOverflow) return;
+      const s = d.toString('utf8');
+      if (this.raw.length + s.length > this.rawLimit) {
+        this.raw += s.slice(0, Math.max(0, this.rawLimit - this.raw.length));
+        this.rawOverflow = true;
+      } else this.raw += s;
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (e) => {
+        this.raw += `\n${e.message}`;
+      });
+      this.child.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    // fd 3: line 1 = ready, line 2 = reply
+    let buf = '';
+    let lines = 0;
+    let resolveReady!: (r: Ready) => void;
+    let resolveReply!: (r: string | null) => void;
+    this.ready = new Promise((r) => (resolveReady = r));
+    this.reply = new Promise((r) => (resolveReply = r));
+    this.chan.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      if (buf.length > replyLimit) {
+        this.kill('reply-size');
+        buf = '';
+        return;
+      }
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines++;
+        if (lines === 1) {
+          try {
+            resolveReady(JSON.parse(line) as Ready);
+          } catch {
+            resolveReady({ ready: false, error: 'the harness did not start' });
+          }
+        } else if (lines === 2) resolveReply(line);
+      }
+    });
+    void this.exited.then(() => {
+      resolveReady({ ready: false, error: this.startError() });
+      resolveReply(null);
+      void fsp.rm(base, { recursive: true, force: true }).catch(() => {});
+    });
+    this.child.stdin?.on('error', () => {});
+    this.child.stdin?.write(JSON.stringify(init) + '\n');
+    this.setRef(false);
+  }
+
+  private startError(): string {
+    const tail = this.raw.trim().split('\n').filter(Boolean).pop();
+    return tail ? tail.slice(0, 300) : 'the Python process exited before it was ready';
+  }
+
+  setRef(on: boolean): void {
+    if (on === this.refd) return;
+    this.refd = on;
+    const handles: Array<{ ref?: () => void; unref?: () => void } | null | undefined> = [
+      this.child,
+      this.child.stdin as unknown as { ref?: () => void; unref?: () => void },
+      this.child.stdout as unknown as { ref?: () => void; unref?: () => void },
+      this.child.stderr as unknown as { ref?: () => void; unref?: () => void },
+      this.chan as unknown as { ref?: () => void; unref?: () => void },
+    ];
+    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
+  }
+
+  send(job: HarnessJob): void {
+    const stdin = this.child.stdin as Writable;
+    stdin.write(JSON.stringify(job) + '\n');
+    stdin.end();
+  }
+
+  kill(why: NonNullable<PyProcess['killedBy']>): void {
+    if (!this.killedBy) this.killedBy = why;
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** The local CPython renderer. See the module comment. */
+export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRenderer {
+  const memoryLimitMb = opts.memoryLimitMb ?? 2048;
+  const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const fileSizeLimitMb = opts.fileSizeLimitMb ?? 64;
+  const startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
+  const maxConcurrent = Math.max(1, opts.maxConcurrent ?? os.cpus().length);
+  let disposed = false;
+  let started = 0;
+  let sandbox = 'not started yet';
+  let setup: Promise<{ info: PythonInfo; launch: Launch; probe: Probe }> | undefined;
+  let spare: PyProcess | undefined;
+  const live = new Set<PyProcess>();
+  let running = 0;
+  const queue: Array<() => void> = [];
+
+  const getSetup = (): Promise<{ info: PythonInfo; launch: Launch; probe: Probe }> => {
+    if (!setup) {
+      setup = (async () => {
+        let probe: Probe | null;
+        if (opts.pythonPath) {
+          probe = await probePython(opts.pythonPath);
+          if (!probe) throw new Error(`${opts.pythonPath} did not run as Python (is it installed?)`);
+        } else {
+          const found = await findPython();
+          if (!found) throw new Error('no python with matplotlib found (tried python3, /usr/bin/python3, python): install it (Debian: apt-get install python3-matplotlib)');
+          probe = await probePython(found.path);
+          if (!probe) throw new Error(`${found.path} did not run as Python`);
+        }
+        const launch = await detectLaunch(probe, fileSizeLimitMb, opts.isolation ?? 'auto');
+        const info: PythonInfo = { path: probe.path, version: probe.version, matplotlib: probe.matplotlib, isolation: launch.isolation };
+        sandbox = describe(info, launch, memoryLimitMb, fileSizeLimitMb);
+        return { info, launch, probe };
+      })();
+      setup.catch(() => {
+        setup = undefined; // try again next time
+      });
+    }
+    return setup;
+  };
+
+  const spawnProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'recode-py-'));
+    const init = {
+      config: {
+        renderer: 'python',
+        workdir: path.join(base, 'work'),
+        restrictReads: true,
+        writeRoots: [path.join(base, 'mpl')],
+        memoryLimitMb,
+        fileSizeLimitMb,
+        maxPixels,
+        maxRecursion: 4000,
+        missingHint: `(${s.info.path} has no matplotlib: install it, e.g. apt-get install python3-matplotlib, or choose another python)`,
+      },
+      fontCache: s.probe.fontCache,
+    };
+    started++;
+    const p = new PyProcess(base, s.launch, s.info.path, init, maxOutputBytes, 64 * 1024 * 1024 + 4 * maxOutputBytes);
+    live.add(p);
+    void p.exited.then(() => live.delete(p));
+    return p;
+  };
+
+  const ensureSpare = (s: { info: PythonInfo; launch: Launch; probe: Probe }): void => {
+    if (!disposed && !spare) spare = spawnProcess(s);
+  };
+
+  const takeProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
+    const p = spare ?? spawnProcess(s);
+    spare = undefined;
+    // The next spare starts when this program ends (not now: on two cores its start-up would
+    // slow this program down), or at once if the renderer is not idle.
+    if (running > 1) ensureSpare(s);
+    else void p.exited.then(() => ensureSpare(s));
+    return p;
+  };
+
+  const acquire = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (running < maxConcurrent) {
+        running++;
+        resolve();
+      } else queue.push(() => {
+        running++;
+        resolve();
+      });
+    });
+  const release = (): void => {
+    running--;
+    queue.shift()?.();
+  };
+
+  const renderOne = async (req: RenderRequest, signal: AbortSignal | undefined, t0: number): Promise<RenderResult> => {
+    const ms = (): number => Math.round(performance.now() - t0);
+    if (disposed) return failure('cancelled', 'the Python renderer was disposed', ms());
+    if (signal?.aborted) return failure('cancelled', 'the render was cancelled', ms());
+    let s: { info: PythonInfo; launch: Launch; probe: Probe };
+    try {
+      s = await getSetup();
+    } catch (e) {
+      const msg = (e as Error).message;
+      return /^no python with matplotlib/.test(msg)
+        ? failure('missing-package', `matplotlib is not available to the python renderer: ${msg}`, ms())
+        : failure('internal', `the python renderer could not start: ${msg}`, ms());
+    }
+    const p = takeProcess(s);
+    p.setRef(true);
+    try {
+      // wait until it has imported matplotlib (not counted in the program's time limit)
+      const ready = await new Promise<Ready | 'abort' | 'startup-timeout'>((resolve) => {
+        const onAbort = (): void => resolve('abort');
+        const timer = setTimeout(() => resolve('startup-timeout'), startupTimeoutMs);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        void p.ready.then((r) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        });
+      });
+      if (ready === 'abort') {
+        p.kill('abort');
+        return failure('cancelled', 'the render was cancelled', ms());
+      }
+      if (ready === 'startup-timeout') {
+        p.kill('startup');
+        return failure('internal', `the Python process did not start within ${Math.round(startupTimeoutMs / 1000)} s`, ms());
+      }
+      if (!ready.ready) {
+        if (disposed) return failure('cancelled', 'the Python renderer was disposed', ms());
+        return failure('internal', `the Python process could not start: ${ready.error ?? 'unknown error'}`, ms(), p.raw.slice(0, maxOutputBytes));
+      }
+      const job: HarnessJob = {
+        code: req.code,
+        mode: req.mode,
+        width: Math.round(req.width),
+        height: Math.round(req.height),
+        maxOutputBytes,
+        maxPixels,
+        cpuSeconds: Math.ceil(req.timeLimitMs / 1000) + 1,
+      };
+      p.send(job);
+      const onAbort = (): void => p.kill('abort');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => p.kill('timeout'), Math.max(1, req.timeLimitMs));
+      const line = await p.reply;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (line !== null && !p.killedBy) {
+        const reply = parseHarnessReply(line);
+        await Promise.race([p.exited, new Promise((r) => setTimeout(r, 200).unref())]);
+        if (p.raw) {
+          const room = Math.max(0, maxOutputBytes - reply.stdout.length);
+          reply.stdout += p.raw.slice(0, room);
+          if ((p.raw.length > room || p.rawOverflow) && reply.ok) {
+            return failure('limit', `the program printed more than ${maxOutputBytes} bytes of output`, ms(), reply.stdout);
+          }
+        }
+        return toRenderResult(reply, ms());
+      }
+      const { code, signal: sig } = await p.exited;
+      const out = p.raw.slice(0, maxOutputBytes);
+      switch (p.killedBy) {
+        case 'timeout':
+          return failure('timeout', `the program ran longer than its time limit of ${(req.timeLimitMs / 1000).toFixed(1)} s and was killed`, ms(), out);
+        case 'abort':
+          return failure('cancelled', 'the render was cancelled', ms(), out);
+        case 'dispose':
+          return failure('cancelled', 'the Python renderer was disposed', ms(), out);
+        case 'reply-size':
+          return failure('limit', 'the program produced a render over the size limit', ms(), out);
+        default:
+          break;
+      }
+      if (sig === 'SIGXCPU') return failure('timeout', 'the program used more CPU time than its time limit and was killed', ms(), out);
+      if (sig === 'SIGXFSZ') return failure('limit', `the program wrote a file over ${fileSizeLimitMb} MB and was killed`, ms(), out);
+      if (sig === 'SIGSEGV' || sig === 'SIGBUS' || sig === 'SIGABRT') {
+        return failure('limit', `the Python process crashed (${sig}), e.g. recursion too deep for the C stack or memory exhausted`, ms(), out);
+      }
+      if (sig === 'SIGKILL') return failure('limit', 'the Python process was killed (out of memory?)', ms(), out);
+      const tail = p.raw.trim().split('\n').filter(Boolean).pop();
+      return failure('internal', `the Python process ended without a reply (exit ${code ?? sig})${tail ? `: ${tail.slice(0, 200)}` : ''}`, ms(), out);
+    } finally {
+      p.setRef(false);
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        // a process serves one program only
+        setTimeout(() => p.kill('dispose'), 1000).unref();
+      }
+    }
+  };
+
+  const renderer: PythonRenderer = {
+    name: 'python',
+    get sandbox() {
+      return sandbox;
+    },
+    get processesStarted() {
+      return started;
+    },
+    async warmup() {
+      const s = await getSetup();
+      ensureSpare(s);
+      const p = spare as PyProcess;
+      p.setRef(true); // keep the process alive while someone waits for it
+      let r: Ready;
+      try {
+        r = await p.ready;
+      } finally {
+        if (spare === p) p.setRef(false);
+      }
+      if (!r.ready) throw new Error(`the Python process could not start: ${r.error ?? 'unknown error'}`);
+      return s.info;
+    },
+    async render(req, signal) {
+      const t0 = performance.now();
+      await acquire();
+      try {
+        return await renderOne(req, signal, t0);
+      } catch (e) {
+        return failure('internal', `the Python renderer failed: ${(e as Error)?.message ?? e}`, Math.round(performance.now() - t0));
+      } finally {
+        release();
+      }
+    },
+    async dispose() {
+      disposed = true;
+      spare = undefined;
+      const all = [...live];
+      for (const p of all) {
+        p.setRef(true); // wait for them to be gone
+        p.kill('dispose');
+      }
+      await Promise.all(all.map((p) => p.exited));
+    },
+  };
+  return renderer;
+}

@@ -1,0 +1,18 @@
+/**
+ * What the extension's parts share: the context, the log, where the Pyodide packages live, and a
+ * few actions that cross parts (error buttons, re-run).
+ */
+import type * as vscode from 'vscode';
+import type { PanelState } from '../shared/protocol';
+import type { Log } from './log';
+
+export interface Ext {
+  readonly context: vscode.ExtensionContext;
+  readonly log: Log;
+  /** globalStorage/pyodide-packages: the prepared wheels and their lock file. */
+  readonly packagesDir: vscode.Uri;
+  /** Acts on a button of an error message ('Show Log', 'Set API Key', 'Open Settings', 'Prepare Renderer' …). */
+  onErrorButton(choice: string | undefined): void;
+  /** Runs again on the same image, with settings the user picks. */
+  rerun(imageUri: vscode.Uri | undefined, previous: PanelState): Promise<void>;
+}
