@@ -52,8 +52,12 @@ def work():
     for i in range(1, 60000):
         acc += 1.0 / (i * i)
     return total, len(words), round(acc, 6)
+import time
+_t0 = time.perf_counter()
 answer = work()
+print("exec_ms %.3f" % ((time.perf_counter() - _t0) * 1000))
 `;
+const execMs = (r) => Number(/exec_ms ([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
 
 const req = (code, mode = 'script') => ({ code, mode, width: 600, height: 400, timeLimitMs: 60_000 });
 const median = (xs) => {
@@ -115,96 +119,89 @@ const result = {
   runs,
 };
 
-// --- python renderer ---
-{
-  const found = await findPython();
-  if (!found) throw new Error('no python with matplotlib: apt-get install python3-matplotlib');
-  const [coldMs, first] = await timed(async () => {
-    const r = createPythonRenderer({ pythonPath: found.path });
-    const res = await r.render(req(FIVEBARS, 'figure'));
-    return { r, res };
-  });
-  check(first.res, 'python cold render');
-  const py = first.r;
-  const warm = [];
-  for (let i = 0; i < runs; i++) {
-    await py.warmup(); // the spare is ready: a render now is what a candidate costs in a run
-    const [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
-    check(res, 'python warm render');
-    warm.push(ms);
-  }
-  const cpuWarm = [];
-  for (let i = 0; i < runs; i++) {
-    await py.warmup();
-    const [ms, res] = await timed(() => py.render(req(CPU)));
-    check(res, 'python CPU workload');
-    cpuWarm.push(ms);
-  }
-  const trivial = [];
-  for (let i = 0; i < runs; i++) {
-    await py.warmup();
-    const [ms, res] = await timed(() => py.render(req('answer = 1')));
-    check(res, 'python trivial program');
-    trivial.push(ms);
-  }
-  // back to back: the next render starts before a spare is ready (a process start per render)
-  const backToBack = [];
-  await py.warmup();
-  check(await py.render(req('answer = 1')), 'python trivial program');
-  for (let i = 0; i < Math.min(5, runs); i++) {
-    const [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
-    check(res, 'python back-to-back render');
-    backToBack.push(ms);
-  }
-  result.python = {
-    python: found.path,
-    matplotlib: found.matplotlib,
-    sandbox: py.sandbox,
-    fivebars: { cold_ms: round(coldMs), warm_ms: stats(warm), back_to_back_ms: stats(backToBack) },
-    cpu: { warm_ms: stats(cpuWarm) },
-    trivial_program: { warm_ms: stats(trivial) },
-    processes_started: py.processesStarted,
-  };
-  await py.dispose();
-}
+// --- both renderers ---
+const found = await findPython();
+if (!found) throw new Error('no python with matplotlib: apt-get install python3-matplotlib');
+const [pyColdMs, pyFirst] = await timed(async () => {
+  const r = createPythonRenderer({ pythonPath: found.path });
+  const res = await r.render(req(FIVEBARS, 'figure'));
+  return { r, res };
+});
+check(pyFirst.res, 'python cold render');
+const py = pyFirst.r;
+const [pyoColdMs, pyoFirst] = await timed(async () => {
+  const r = createPyodideRenderer({});
+  const res = await r.render(req(CPU));
+  return { r, res };
+});
+check(pyoFirst.res, 'pyodide cold render');
+const pyo = pyoFirst.r;
+const info = await pyo.warmup();
 
-// --- Pyodide renderer (core runtime; the same CPU workload) ---
-{
-  const [coldMs, first] = await timed(async () => {
-    const r = createPyodideRenderer({});
-    const res = await r.render(req(CPU));
-    return { r, res };
-  });
-  check(first.res, 'pyodide cold render');
-  const pyo = first.r;
-  const info = await pyo.warmup();
-  const cpuWarm = [];
-  for (let i = 0; i < runs; i++) {
-    const [ms, res] = await timed(() => pyo.render(req(CPU)));
-    check(res, 'pyodide CPU workload');
-    cpuWarm.push(ms);
-  }
-  const trivial = [];
-  for (let i = 0; i < runs; i++) {
-    const [ms, res] = await timed(() => pyo.render(req('answer = 1')));
-    check(res, 'pyodide trivial program');
-    trivial.push(ms);
-  }
-  const fig = await pyo.render(req(FIVEBARS, 'figure'));
-  result.pyodide = {
-    python: info.python,
-    matplotlib: info.matplotlib,
-    sandbox: pyo.sandbox,
-    worker_init_ms: info.initMs,
-    cpu: { cold_ms: round(coldMs), warm_ms: stats(cpuWarm) },
-    trivial_program: { warm_ms: stats(trivial) },
-    fivebars: fig.ok ? { warm_ms: fig.durationMs } : { unavailable: `${fig.errorKind}: ${fig.error?.slice(0, 120)}` },
-  };
-  await pyo.dispose();
+// warm renders, the two renderers interleaved so that both see the same machine load
+const pyFivebars = [];
+const pyCpu = [];
+const pyCpuExec = [];
+const pyTrivial = [];
+const pyoCpu = [];
+const pyoCpuExec = [];
+const pyoTrivial = [];
+for (let i = 0; i < runs; i++) {
+  await py.warmup(); // the spare is ready: a render now is what a candidate costs in a run
+  let [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
+  pyFivebars.push(ms);
+  check(res, 'python warm render');
+  await py.warmup();
+  [ms, res] = await timed(() => py.render(req(CPU)));
+  check(res, 'python CPU workload');
+  pyCpu.push(ms);
+  pyCpuExec.push(execMs(res));
+  [ms, res] = await timed(() => pyo.render(req(CPU)));
+  check(res, 'pyodide CPU workload');
+  pyoCpu.push(ms);
+  pyoCpuExec.push(execMs(res));
+  await py.warmup();
+  [ms, res] = await timed(() => py.render(req('answer = 1')));
+  check(res, 'python trivial program');
+  pyTrivial.push(ms);
+  [ms, res] = await timed(() => pyo.render(req('answer = 1')));
+  check(res, 'pyodide trivial program');
+  pyoTrivial.push(ms);
 }
+// back to back: the next render starts before a spare is ready (a process start per render)
+const backToBack = [];
+await py.warmup();
+check(await py.render(req('answer = 1')), 'python trivial program');
+for (let i = 0; i < Math.min(5, runs); i++) {
+  const [ms, res] = await timed(() => py.render(req(FIVEBARS, 'figure')));
+  check(res, 'python back-to-back render');
+  backToBack.push(ms);
+}
+const fig = await pyo.render(req(FIVEBARS, 'figure'));
+result.python = {
+  python: found.path,
+  matplotlib: found.matplotlib,
+  sandbox: py.sandbox,
+  fivebars: { cold_ms: round(pyColdMs), warm_ms: stats(pyFivebars), back_to_back_ms: stats(backToBack) },
+  cpu: { warm_ms: stats(pyCpu), exec_ms: stats(pyCpuExec) },
+  trivial_program: { warm_ms: stats(pyTrivial) },
+  processes_started: py.processesStarted,
+};
+result.pyodide = {
+  python: info.python,
+  matplotlib: info.matplotlib,
+  sandbox: pyo.sandbox,
+  worker_init_ms: info.initMs,
+  cpu: { cold_ms: round(pyoColdMs), warm_ms: stats(pyoCpu), exec_ms: stats(pyoCpuExec) },
+  trivial_program: { warm_ms: stats(pyoTrivial) },
+  fivebars: fig.ok ? { warm_ms: fig.durationMs } : { unavailable: `${fig.errorKind}: ${fig.error?.slice(0, 120)}` },
+};
+await py.dispose();
+await pyo.dispose();
 
 const ratio = result.pyodide.cpu.warm_ms.median / result.python.cpu.warm_ms.median;
 result.pyodide_over_cpython_warm_cpu = round(ratio * 100) / 100;
+result.pyodide_over_cpython_exec_only = round((result.pyodide.cpu.exec_ms.median / result.python.cpu.exec_ms.median) * 100) / 100;
 result.target = { max_ratio: 2.5, met: ratio <= 2.5 };
 result.peak_rss_mb = {
   node_process_incl_pyodide_worker: round(process.resourceUsage().maxRSS / 1024),
@@ -216,9 +213,9 @@ writeFileSync(join(ROOT, 'bench', 'results', 'render.json'), JSON.stringify(resu
 console.log(
   [
     `python  fivebars cold ${result.python.fivebars.cold_ms} ms, warm median ${result.python.fivebars.warm_ms.median} ms (${runs} runs), back to back ${result.python.fivebars.back_to_back_ms.median} ms`,
-    `python  CPU workload warm median ${result.python.cpu.warm_ms.median} ms; trivial program ${result.python.trivial_program.warm_ms.median} ms`,
-    `pyodide CPU workload cold ${result.pyodide.cpu.cold_ms} ms, warm median ${result.pyodide.cpu.warm_ms.median} ms; trivial program ${result.pyodide.trivial_program.warm_ms.median} ms`,
-    `pyodide / CPython (warm, CPU workload): ${result.pyodide_over_cpython_warm_cpu}x (target ≤ 2.5x: ${result.target.met ? 'met' : 'NOT met'})`,
+    `python  CPU workload warm median ${result.python.cpu.warm_ms.median} ms (program alone ${result.python.cpu.exec_ms.median} ms); trivial program ${result.python.trivial_program.warm_ms.median} ms`,
+    `pyodide CPU workload cold ${result.pyodide.cpu.cold_ms} ms, warm median ${result.pyodide.cpu.warm_ms.median} ms (program alone ${result.pyodide.cpu.exec_ms.median} ms); trivial program ${result.pyodide.trivial_program.warm_ms.median} ms`,
+    `pyodide / CPython (warm render, CPU workload): ${result.pyodide_over_cpython_warm_cpu}x (target ≤ 2.5x: ${result.target.met ? 'met' : 'NOT met'}); program alone ${result.pyodide_over_cpython_exec_only}x`,
     `peak RSS: node+worker ${result.peak_rss_mb.node_process_incl_pyodide_worker} MB, python child ${result.peak_rss_mb.largest_python_child} MB`,
     `load average at start: ${result.machine.loadavg.join(' ')}`,
     'wrote bench/results/render.json',

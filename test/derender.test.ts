@@ -104,11 +104,11 @@ test('derender: numeric refinement never makes the score worse', async () => {
   try {
     const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
     const events: RunEvent[] = [];
-    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 1, rounds: 0, numericRefineBudget: 24 }, (e) => events.push(e));
+    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 1, rounds: 0, numericRefineBudget: 8 }, (e) => events.push(e));
     assert.equal(outcome.error, undefined);
     const first = (events.find((e) => e.type === 'candidate-scored') as Extract<RunEvent, { type: 'candidate-scored' }>).score.score;
     assert.ok(outcome.summary!.score.score >= first);
-    assert.ok(outcome.record.renders <= 1 + 24 + 1);
+    assert.ok(outcome.record.renders <= 1 + 8 + 1);
   } finally {
     await server.close();
   }

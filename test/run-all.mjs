@@ -71,7 +71,7 @@ if (wantE2e) {
   console.log('\n== end to end in a real VS Code (code-server)');
   const lines = [];
   const code = await new Promise((res) => {
-    const p = spawn('bash', [join(root, 'test', 'e2e', 'run.sh')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('bash', [join(root, 'test', 'e2e', 'run.sh')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RECODE_E2E_SKIP_BUILD: '1' } });
     p.stdout.on('data', (d) => {
       process.stdout.write(d);
       lines.push(...d.toString().split('\n'));

@@ -200,7 +200,7 @@ const LIMITS: Limit[] = [
   { name: 'deep recursion (after raising the recursion limit)', code: 'import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)', kind: 'limit' },
   { name: 'recursion through C (repr)', code: 'class A:\n    def __repr__(self):\n        return repr(A())\nrepr(A())', kind: 'limit' },
   { name: 'a huge allocation', code: 'x = bytearray(1536 * 1024 * 1024)', kind: 'limit' },
-  { name: 'a memory bomb growing step by step', code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))', kind: 'limit' },
+  { name: 'a memory bomb growing step by step', code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(32 * 1024 * 1024))', kind: 'limit' },
   { name: 'a huge numpy array', code: 'import numpy as np\na = np.ones((100000, 100000))', kind: 'limit', only: 'python' },
   { name: 'a huge figure', code: 'import matplotlib.pyplot as plt\nplt.figure(figsize=(400, 400), dpi=1000)\nplt.plot([1, 2])', kind: 'limit', mode: 'figure', only: 'python' },
   {
@@ -232,7 +232,8 @@ function sandboxSuite(kind: 'pyodide' | 'python', make: () => Renderer): void {
         limitResults.set(
           l.name,
           (async () => {
-            const res = await run(l.code, { mode: l.mode ?? 'script', timeLimitMs: l.timeLimitMs ?? 20_000 });
+            // generous limits: on a loaded machine a memory bomb takes a while to reach its limit
+            const res = await run(l.code, { mode: l.mode ?? 'script', timeLimitMs: l.timeLimitMs ?? 60_000 });
             const next = await run(HEALTHY);
             return { res, next };
           })(),

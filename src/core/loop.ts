@@ -310,7 +310,8 @@ export async function derender(
     }
 
     // 5b. numeric refinement of the data literals (no model) ---------------------------------
-    if (opts.numericRefineBudget > 0) {
+    // (a render that already matches the original pixel for pixel has nothing left to tune)
+    if (opts.numericRefineBudget > 0 && best.score!.score < 0.995) {
       checkAbort();
       emit({ type: 'stage', stage: 'numeric', round: opts.rounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
       const numeric = await refineNumbers({

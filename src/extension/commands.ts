@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { DerenderOptions } from '../core/types';
 import { errorText } from '../core/loop';
 import type { PanelState } from '../shared/protocol';
-import { RunPanel, type CommandResult } from './runPanel';
+import { RunPanel, type CommandResult, type RunInput } from './runPanel';
 import { fileName, isImageUri, readImage, resolveImage } from './images';
 import { readSettings, SECRET_KEY } from './settings';
 import { pyodideStatus } from './renderers';
@@ -30,6 +30,11 @@ async function rendererView(ext: Ext) {
     pyodidePackages: p.ready ? ('ready' as const) : ('missing' as const),
     note: p.ready ? undefined : p.problem,
   };
+}
+
+/** A new run panel for image bytes that are not a file of their own (e.g. a notebook output); the caller starts the run. */
+export async function openRunPanel(ext: Ext, input: RunInput): Promise<RunPanel> {
+  return RunPanel.open(ext, input, await rendererView(ext));
 }
 
 /** One failed start (no image read): one message, and the result says why. */

@@ -7,6 +7,7 @@ import { Log } from './log';
 import { RunPanel, VIEW_TYPE } from './runPanel';
 import { askAboutImage, cancelRun, compareProgramCommand, derenderImage, rerun, setApiKey } from './commands';
 import { prepareRenderer } from './prepare';
+import { answerQuestionAbove, derenderOutput } from './notebook';
 import { packagesDirOf } from './renderers';
 import type { Ext } from './ext';
 
@@ -48,6 +49,9 @@ export function activate(context: vscode.ExtensionContext): void {
   command('recode.prepareRenderer', (arg) => prepareRenderer(ext, arg));
   command('recode.showLog', () => log.show());
   command('recode.cancelRun', (arg) => cancelRun(arg));
+  command('recode.derenderOutput', (nb, cell, opts) => derenderOutput(ext, nb, cell, opts));
+  command('recode.askAboutOutput', (nb, cell, question) => derenderOutput(ext, nb, cell, question, true));
+  command('recode.answerQuestionAbove', (nb, cell) => answerQuestionAbove(ext, nb, cell));
 
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {

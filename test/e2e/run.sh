@@ -154,7 +154,7 @@ require('fs').writeFileSync(file, JSON.stringify({
   'security.workspace.trust.enabled': false, 'git.enabled': false, 'files.hotExit': 'off',
   'recode.baseUrl': baseUrl, 'recode.model': 'recode-e2e-model', 'recode.candidates': 3, 'recode.rounds': 1,
   'recode.modelCritic': false, 'recode.renderer': 'python', 'recode.pythonPath': '/usr/bin/python3',
-  'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300,
+  'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300, 'recode.numericRefinement': 4,
 }, null, 2));
 JS
 if [ "$ONLY" != rig ]; then

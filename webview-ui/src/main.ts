@@ -200,7 +200,9 @@ class PanelView {
         r.note ??
           (r.pyodidePackages === 'preparing'
             ? 'Preparing the Pyodide packages…'
-            : 'Pyodide in this panel needs matplotlib and numpy, fetched once and checked against their sha256 (or imported from a folder).'),
+            : r.name === 'python'
+              ? 'Rendering with local Python. For the sandboxed Pyodide renderer instead, its matplotlib and numpy packages are fetched once and checked against their sha256 (or imported from a folder).'
+              : 'Pyodide in this panel needs matplotlib and numpy, fetched once and checked against their sha256 (or imported from a folder).'),
       );
       (slot.querySelector('button') as HTMLButtonElement).disabled = r.pyodidePackages === 'preparing';
     }

@@ -17,7 +17,7 @@
  *   pixel    pixelmatch over the union of inks (anti-aliasing ignored)
  *   ssim     structural similarity of the blurred grey images
  *   edges    F1 of edge pixels matched within 2 px
- *   colour   histogram intersection of the ink colours
+ *   colour   how much ink each colour class has (histogram intersection; anti-aliasing ignored)
  *   layout   where the plot area sits on the canvas, compared before alignment
  * and combines them into one score (a weighted mean; 1 = identical).
  *
@@ -63,12 +63,15 @@ export interface PlotBox {
   panel?: Rgb;
 }
 
-/** Maps render working-canvas coordinates to the original's: X = sx·x + tx, Y = sy·y + ty. */
+/**
+ * Maps the render's working-canvas coordinates to the original's, per axis piecewise linear through
+ * knots (render → original): the canvas edges stay put, the plot box's sides seen in both images
+ * map onto each other. So the plot area lands exactly on the original's and the margins around it
+ * (titles, labels) stretch or shrink with the margins instead of flying off the canvas.
+ */
 export interface Alignment {
-  sx: number;
-  tx: number;
-  sy: number;
-  ty: number;
+  x: { from: number[]; to: number[] };
+  y: { from: number[]; to: number[] };
 }
 
 type Rgb = [number, number, number];
@@ -98,7 +101,10 @@ export interface PreparedOriginal {
   box: PlotBox;
   ink: Uint8Array;
   edges: Uint8Array;
-  hist: Float64Array;
+  /** Pixels per colour class. */
+  classHist: Float64Array;
+  /** How much each pixel's mark distance counts: 1 in the plot area (grown by 6 %), less outside. */
+  weight: Float32Array;
   palette: Rgb[];
   /** Colour class per pixel: 0..palette.length-1, -1 = background or anti-aliasing. */
   cls: Int8Array;
@@ -130,8 +136,9 @@ export function prepareOriginal(image: RgbaImage, opts: PixelCriticOptions = DEF
     box,
     ink,
     edges: sobelEdges(blurred, w, h),
-    hist: inkHistogram(work, ink),
     palette,
+    classHist: classHistogram(cls, palette.length),
+    weight: weightMap(box, w, h),
     cls,
     dist,
     cap,
@@ -168,7 +175,7 @@ export function alignRender(original: PreparedOriginal, render: RgbaImage, fixed
   const resized = resampleArea(render, w, h);
   const bg = estimateBackground(resized);
   const box = detectPlotBox(resized, bg);
-  const alignment = fixed ?? (original.options.align ? alignBoxes(original.box, box, w, h) : IDENTITY);
+  const alignment = fixed ?? (original.options.align ? alignBoxes(original.box, box, w, h) : identity(w, h));
   const warped = warp(resized, alignment, bg);
   // background normalisation: the render's page (and panel) colour becomes the original's
   const obg = original.background;
@@ -210,7 +217,7 @@ export function scoreAligned(original: PreparedOriginal, a: AlignedRender, opts:
   const blurred = boxBlur(gray, w, h, 1);
   const ssimV = clamp01(ssim(o.blurred, blurred, w, h));
   const edges = edgeF1(o.edges, sobelEdges(blurred, w, h), w, h, 2);
-  const colour = histIntersection(o.hist, inkHistogram(work, a.ink));
+  const colour = histIntersection(o.classHist, classHistogram(a.cls, o.palette.length));
   const layout = boxAgreement(o.box, a.box, w, h);
 
   const parts: Record<PartName, number> = { marks, pixel, ssim: ssimV, edges, colour, layout };
@@ -268,9 +275,10 @@ function markCost(o: PreparedOriginal, a: AlignedRender): MarkCost {
         if (v < best) best = v;
       }
     }
-    map[i] += best;
-    fSum += best;
-    fN++;
+    const wt = o.weight[i];
+    map[i] += best * wt;
+    fSum += best * wt;
+    fN += wt;
   }
   // original → render: distance transforms of the render's classes
   let bSum = 0, bN = 0;
@@ -285,9 +293,10 @@ function markCost(o: PreparedOriginal, a: AlignedRender): MarkCost {
         const v = rdist[j][i] + classPen[j][c];
         if (v < best) best = v;
       }
-      map[i] += best;
-      bSum += best;
-      bN++;
+      const wt = o.weight[i];
+      map[i] += best * wt;
+      bSum += best * wt;
+      bN += wt;
     }
   }
   const fMean = fN === 0 ? (bN === 0 ? 0 : cap) : fSum / fN;
@@ -322,7 +331,9 @@ export function diffHeatmap(original: PreparedOriginal, render: RgbaImage): Uint
 // Plot area detection and alignment
 // ---------------------------------------------------------------------------------------------
 
-const IDENTITY: Alignment = { sx: 1, tx: 0, sy: 1, ty: 0 };
+function identity(w: number, h: number): Alignment {
+  return { x: { from: [0, w], to: [0, w] }, y: { from: [0, h], to: [0, h] } };
+}
 
 /**
  * The plot area: a panel (a uniform non-background rectangle covering ≥ 8 % of the canvas whose four
@@ -422,7 +433,21 @@ function findLines(img: RgbaImage, ink: Uint8Array, vertical: boolean): Line[] {
       last = t;
       if (runCount > bestCount) { bestCount = runCount; bestFrom = runFrom; bestTo = t; }
     }
-    if (bestCount < min) continue;
+    // a line is drawn all along its extent, in one colour (a row through text is not: letters
+    // have gaps, and their anti-aliased strokes every shade of grey)
+    if (bestCount < min || bestCount < 0.85 * (bestTo - bestFrom + 1)) continue;
+    const lum: number[] = [];
+    for (let t = bestFrom; t <= bestTo; t++) {
+      let dark = 256;
+      for (let q = first; q <= end; q++) {
+        const p = at(q, t) * 4;
+        if (ink[at(q, t)]) dark = Math.min(dark, (data[p] + data[p + 1] + data[p + 2]) / 3);
+      }
+      if (dark < 256) lum.push(dark);
+    }
+    lum.sort((a, b) => a - b);
+    const med = lum[lum.length >> 1];
+    if (lum.filter((v) => Math.abs(v - med) <= 35).length < 0.75 * lum.length) continue;
     lines.push({ pos: centre / weight, from: bestFrom, to: bestTo + 1 });
   }
   return lines;
@@ -439,6 +464,8 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
   }
   const total = (w * h) / 4;
   const cands = [...counts.entries()].filter(([, n]) => n >= 0.06 * total).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  // of the rectangles that qualify, the largest (bars may form a rectangle on the panel)
+  let found: PlotBox | undefined;
   for (const [key] of cands) {
     const c: Rgb = [((key >> 12) & 63) * 4 + 2, ((key >> 6) & 63) * 4 + 2, (key & 63) * 4 + 2];
     const rows = new Int32Array(h), cols = new Int32Array(w);
@@ -456,10 +483,18 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
     const y0 = rowsIn[0], y1 = rowsIn[rowsIn.length - 1] + 1, x0 = colsIn[0], x1 = colsIn[colsIn.length - 1] + 1;
     // a panel spans much of the canvas and has things drawn on it (a bar is a uniform rectangle)
     if (x1 - x0 < 0.35 * w || y1 - y0 < 0.35 * h) continue;
-    let inside = 0;
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (near(data, (y * w + x) * 4, c, 8)) inside++;
-    const fill = inside / ((x1 - x0) * (y1 - y0));
-    if (fill < 0.3 || fill > 0.985) continue;
+    // and the page shows through it little (bars side by side leave page between them)
+    let inside = 0, page = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = (y * w + x) * 4;
+        if (near(data, p, c, 8)) inside++;
+        else if (near(data, p, bg, 14)) page++;
+      }
+    }
+    const area = (x1 - x0) * (y1 - y0);
+    const fill = inside / area;
+    if (fill < 0.3 || fill > 0.985 || page > 0.15 * area) continue;
     // the four borders (1 px inside) must be mostly the panel colour
     const share = (xs: number, xe: number, ys: number, ye: number) => {
       let n = 0, m = 0;
@@ -481,39 +516,62 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
     let r = 0, g = 0, b = 0, n = 0;
     for (let p = 0; p < data.length; p += 4) if (near(data, p, c, 8)) { r += data[p]; g += data[p + 1]; b += data[p + 2]; n++; }
     const panel: Rgb = [Math.round(r / n), Math.round(g / n), Math.round(b / n)];
-    return { x0, y0, x1, y1, kind: 'panel', left: true, right: true, top: true, bottom: true, panel };
-  }
-  return undefined;
-}
-
-/** Per axis: both sides seen in both boxes → scale and offset; one common side → offset; else none. */
-export function alignBoxes(o: PlotBox, r: PlotBox, w: number, h: number): Alignment {
-  const axis = (oa: number, ob: number, ra: number, rb: number, hasA: boolean, hasB: boolean, size: number): [number, number] => {
-    if (hasA && hasB && rb - ra > 0.1 * size) {
-      const s = (ob - oa) / (rb - ra);
-      if (s > 0.6 && s < 1.6) return [s, oa - s * ra];
+    if (!found || (x1 - x0) * (y1 - y0) > (found.x1 - found.x0) * (found.y1 - found.y0)) {
+      found = { x0, y0, x1, y1, kind: 'panel', left: true, right: true, top: true, bottom: true, panel };
     }
-    if (hasA) return [1, oa - ra];
-    if (hasB) return [1, ob - rb];
-    return [1, 0];
-  };
-  const [sx, tx] = axis(o.x0, o.x1, r.x0, r.x1, o.left && r.left, o.right && r.right, w);
-  const [sy, ty] = axis(o.y0, o.y1, r.y0, r.y1, o.top && r.top, o.bottom && r.bottom, h);
-  // a shift of more than a quarter of the canvas is a detection gone wrong, not a margin
-  const okX = Math.abs(tx + (sx - 1) * w * 0.5) < 0.25 * w;
-  const okY = Math.abs(ty + (sy - 1) * h * 0.5) < 0.25 * h;
-  return { sx: okX ? sx : 1, tx: okX ? tx : 0, sy: okY ? sy : 1, ty: okY ? ty : 0 };
+  }
+  return found;
 }
 
-/** Bilinear resampling of `img` under the alignment; outside the source, the background. */
+/**
+ * Per axis, the knots: the canvas edges, and each side of the plot box seen in both images. Knots
+ * that would fold the axis, squeeze the plot area by more than 1.6× or a margin by more than 4×
+ * are a detection gone wrong: that axis is left as it is.
+ */
+export function alignBoxes(o: PlotBox, r: PlotBox, w: number, h: number): Alignment {
+  const axis = (oa: number, ob: number, ra: number, rb: number, hasA: boolean, hasB: boolean, size: number) => {
+    const from = [0], to = [0];
+    if (hasA) { from.push(ra); to.push(oa); }
+    if (hasB) { from.push(rb); to.push(ob); }
+    from.push(size); to.push(size);
+    for (let k = 1; k < from.length; k++) {
+      const df = from[k] - from[k - 1], dt = to[k] - to[k - 1];
+      if (df <= 0.5 || dt <= 0.5) return { from: [0, size], to: [0, size] };
+      const s = dt / df;
+      const inner = (hasA && k === 2 && hasB) || false;
+      if (inner ? s < 0.6 || s > 1.6 : s < 0.25 || s > 4) return { from: [0, size], to: [0, size] };
+    }
+    return { from, to };
+  };
+  return {
+    x: axis(o.x0, o.x1, r.x0, r.x1, o.left && r.left, o.right && r.right, w),
+    y: axis(o.y0, o.y1, r.y0, r.y1, o.top && r.top, o.bottom && r.bottom, h),
+  };
+}
+
+/** The inverse of a piecewise-linear map at the pixel centres 0..n-1: render coordinate per output pixel. */
+function inverseMap(m: { from: number[]; to: number[] }, n: number): Float32Array {
+  const out = new Float32Array(n);
+  let k = 1;
+  for (let X = 0; X < n; X++) {
+    const c = X + 0.5;
+    while (k < m.to.length - 1 && c > m.to[k]) k++;
+    const t0 = m.to[k - 1], t1 = m.to[k], f0 = m.from[k - 1], f1 = m.from[k];
+    out[X] = f0 + ((c - t0) * (f1 - f0)) / (t1 - t0) - 0.5;
+  }
+  return out;
+}
+
+const isIdentity = (m: { from: number[]; to: number[] }) => m.from.every((v, i) => v === m.to[i]);
+
+/** Bilinear resampling of `img` under the alignment. */
 function warp(img: RgbaImage, a: Alignment, bg: Rgb): RgbaImage {
   const { width: w, height: h, data: src } = img;
-  if (a.sx === 1 && a.tx === 0 && a.sy === 1 && a.ty === 0) return { width: w, height: h, data: new Uint8Array(src) };
+  if (isIdentity(a.x) && isIdentity(a.y)) return { width: w, height: h, data: new Uint8Array(src) };
   const out = new Uint8Array(w * h * 4);
-  const xs = new Float32Array(w);
-  for (let X = 0; X < w; X++) xs[X] = (X + 0.5 - a.tx) / a.sx - 0.5;
+  const xs = inverseMap(a.x, w), ys = inverseMap(a.y, h);
   for (let Y = 0; Y < h; Y++) {
-    const fy = (Y + 0.5 - a.ty) / a.sy - 0.5;
+    const fy = ys[Y];
     for (let X = 0; X < w; X++) {
       const fx = xs[X];
       const o = (Y * w + X) * 4;
@@ -533,6 +591,19 @@ function warp(img: RgbaImage, a: Alignment, bg: Rgb): RgbaImage {
     }
   }
   return { width: w, height: h, data: out };
+}
+
+/** Outside the plot area (titles, tick labels, legends placed outside) marks count this much. */
+const OUTSIDE_WEIGHT = 0.3;
+
+function weightMap(box: PlotBox, w: number, h: number): Float32Array {
+  const m = new Float32Array(w * h).fill(box.kind === 'none' ? 1 : OUTSIDE_WEIGHT);
+  if (box.kind === 'none') return m;
+  const gx = 0.06 * w, gy = 0.06 * h;
+  const x0 = Math.max(0, Math.floor(box.x0 - gx)), x1 = Math.min(w, Math.ceil(box.x1 + gx));
+  const y0 = Math.max(0, Math.floor(box.y0 - gy)), y1 = Math.min(h, Math.ceil(box.y1 + gy));
+  for (let y = y0; y < y1; y++) m.fill(1, y * w + x0, y * w + x1);
+  return m;
 }
 
 /** 1 when the plot areas sit at the same place (share of the canvas), falling to 0 at 20 % apart. */
@@ -693,11 +764,13 @@ function distanceTransform(cls: Int8Array, k: number, w: number, h: number, cap:
   return out;
 }
 
-function inkHistogram(img: RgbaImage, ink: Uint8Array): Float64Array {
-  const d = img.data;
-  const hist = new Float64Array(64);
-  for (let i = 0, p = 0; i < ink.length; i++, p += 4) {
-    if (ink[i]) hist[((d[p] >> 6) << 4) | ((d[p + 1] >> 6) << 2) | (d[p + 2] >> 6)] += 1;
+/** Pixels per colour class (the last bin: colours the original lacks). */
+function classHistogram(cls: Int8Array, k: number): Float64Array {
+  const hist = new Float64Array(k + 1);
+  for (let i = 0; i < cls.length; i++) {
+    const c = cls[i];
+    if (c >= 0) hist[c]++;
+    else if (c === -2) hist[k]++;
   }
   return hist;
 }

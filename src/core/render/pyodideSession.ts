@@ -26,6 +26,12 @@
  *   - capWasmMemory() refuses WebAssembly memory growth past the limit: Python gets MemoryError.
  *   - a time limit is the host's job: set `interrupt[0] = 2` (KeyboardInterrupt) and, if the
  *     program does not stop within a grace period, terminate the worker.
+ *
+ * In a browser Web Worker (the webview): pass lockFileURL / packageBaseUrl as webview URIs of the
+ * package folder; SharedArrayBuffer needs cross-origin isolation, which webviews usually lack —
+ * without an interrupt buffer a time limit means terminating the worker (and starting a new one).
+ * The Node worker additionally disables node:child_process (emscripten's system() calls it).
+ * After installHarness, pyodide.runPython / loadPackage no longer work: runJob is the only way in.
  */
 import { HARNESS_PY, parseHarnessReply, type HarnessJob, type HarnessReply } from './harness';
 
@@ -332,6 +338,8 @@ export const REMOVED_GLOBALS = [
  */
 export function hardenJsRealm(realm: typeof globalThis = globalThis, keep: string[] = []): void {
   const g = realm as unknown as Record<string, unknown>;
+  if (g.__recodeHardened) return; // idempotent: the properties below cannot be redefined
+  Object.defineProperty(realm, '__recodeHardened', { value: true, enumerable: false });
   const ctors: Array<{ prototype: object; name: string }> = [
     Function,
     Object.getPrototypeOf(async function () {}).constructor,

@@ -18,6 +18,7 @@
  * and a wall-clock limit that kills the process group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, promises as fsp, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -385,6 +386,8 @@ class PyProcess {
   raw = '';
   rawOverflow = false;
   killedBy?: 'timeout' | 'abort' | 'dispose' | 'reply-size' | 'startup';
+  /** The temporary folder on the host, while it exists. */
+  hostDir?: string;
   private refd = true;
   private readonly chan: Readable;
 
@@ -396,15 +399,20 @@ class PyProcess {
     private readonly rawLimit: number,
     replyLimit: number,
   ) {
+    this.hostDir = base;
     const work = path.join(base, 'work');
     const mpl = path.join(base, 'mpl');
     const home = path.join(base, 'home');
-    for (const d of [work, mpl, home]) mkdirSync(d, { recursive: true });
+    // With namespaces the folders exist only inside the sandbox (a tmpfs that vanishes with it);
+    // otherwise they are a real temporary folder, removed when the process ends.
+    const onHost = launch.isolation !== 'namespaces';
+    if (onHost) for (const d of [work, mpl, home]) mkdirSync(d, { recursive: true });
+    else this.hostDir = undefined;
     const boot =
       "import sys\ng = {'__name__': 'recode_harness'}\nexec(compile(sys.argv[1], '<recode-harness>', 'exec'), g)\ng['_recode_main']()\n";
     const { cmd, args } = launch.command(base, python, ['-I', '-B', '-c', boot, HARNESS_PY]);
     this.child = spawn(cmd, args, {
-      cwd: work,
+      cwd: onHost ? work : os.tmpdir(),
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
         HOME: home,
@@ -468,7 +476,8 @@ class PyProcess {
     void this.exited.then(() => {
       resolveReady({ ready: false, error: this.startError() });
       resolveReply(null);
-      void fsp.rm(base, { recursive: true, force: true }).catch(() => {});
+      if (this.hostDir) void fsp.rm(this.hostDir, { recursive: true, force: true }).catch(() => {});
+      this.hostDir = undefined;
     });
     this.child.stdin?.on('error', () => {});
     this.child.stdin?.write(JSON.stringify(init) + '\n');
@@ -516,6 +525,20 @@ class PyProcess {
   }
 }
 
+/** Every process of every renderer: their temporary folders are removed if Node exits first. */
+const allLive = new Set<PyProcess>();
+let exitHook = false;
+function installExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const p of allLive) {
+      p.kill('dispose');
+      if (p.hostDir) rmSync(p.hostDir, { recursive: true, force: true });
+    }
+  });
+}
+
 /** The local CPython renderer. See the module comment. */
 export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRenderer {
   const memoryLimitMb = opts.memoryLimitMb ?? 2048;
@@ -524,6 +547,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   const fileSizeLimitMb = opts.fileSizeLimitMb ?? 64;
   const startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
   const maxConcurrent = Math.max(1, opts.maxConcurrent ?? os.cpus().length);
+  installExitHook();
   let disposed = false;
   let started = 0;
   let sandbox = 'not started yet';
@@ -559,7 +583,10 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   };
 
   const spawnProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
-    const base = mkdtempSync(path.join(os.tmpdir(), 'recode-py-'));
+    const base =
+      s.launch.isolation === 'namespaces'
+        ? path.join(os.tmpdir(), `recode-py-${process.pid}-${randomBytes(6).toString('hex')}`)
+        : mkdtempSync(path.join(os.tmpdir(), 'recode-py-'));
     const init = {
       config: {
         renderer: 'python',
@@ -577,7 +604,11 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
     started++;
     const p = new PyProcess(base, s.launch, s.info.path, init, maxOutputBytes, 64 * 1024 * 1024 + 4 * maxOutputBytes);
     live.add(p);
-    void p.exited.then(() => live.delete(p));
+    allLive.add(p);
+    void p.exited.then(() => {
+      live.delete(p);
+      allLive.delete(p);
+    });
     return p;
   };
 
@@ -667,7 +698,10 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
       signal?.removeEventListener('abort', onAbort);
       if (line !== null && !p.killedBy) {
         const reply = parseHarnessReply(line);
-        await Promise.race([p.exited, new Promise((r) => setTimeout(r, 200).unref())]);
+        // output written below Python (os.write) before the reply is already in its pipe: one
+        // short turn of the event loop collects it (waiting for the exit would cost 30-150 ms of
+        // process teardown)
+        await new Promise((r) => setTimeout(r, 3));
         if (p.raw) {
           const room = Math.max(0, maxOutputBytes - reply.stdout.length);
           reply.stdout += p.raw.slice(0, room);

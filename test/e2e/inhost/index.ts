@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { loadConfig } from '../config';
 import { registerTests } from './tests';
+import { registerNotebookTests } from './notebook.tests';
 
 export interface InhostResults {
   passed: number;
@@ -28,6 +29,7 @@ export async function run(): Promise<void> {
   else if (process.env.RECODE_E2E_GREP) mocha.grep(process.env.RECODE_E2E_GREP);
   mocha.suite.emit('pre-require', globalThis, path.join(__dirname, 'tests.js'), mocha);
   registerTests(vscode, config);
+  registerNotebookTests(vscode, config);
 
   const results: InhostResults = { passed: 0, failed: 0, failures: [], durationMs: 0 };
   await new Promise<void>((resolve) => {

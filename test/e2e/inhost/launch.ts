@@ -15,7 +15,7 @@ import { launchChromium } from '../browser';
 import { loadConfig } from '../config';
 import type { InhostResults } from './index';
 
-const NOISE = /ChatModelSelection|AgentHost|AccountPolicyGate|authentication provider|Service Worker|sandbox attribute|vsda|open-vsx|Failed to load resource|^\s*at |grace-time|^\s*(Resolv|Creat|Updating)|connection token|^\s*$/;
+const NOISE = /ChatModelSelection|AgentHost|AccountPolicyGate|authentication provider|Service Worker|sandbox attribute|vsda|open-vsx|Failed to load resource|^\s*at |grace-time|^\s*(Resolv|Creat|Updating)|connection token|gallery as it is disabled|^\s*$/;
 
 /** Prints the lines of an extension-host message that are not the workbench's own chatter. */
 function relay(text: string): void {

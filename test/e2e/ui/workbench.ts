@@ -121,7 +121,14 @@ export class Workbench {
       `a quick pick offering ${label}`,
     );
     await this.page.keyboard.type(filter);
-    await waitFor(() => this.clickQuickInputRow((l) => l.includes(label)), ms, `"${label}" in the quick pick (rows: see screenshot)`);
+    await waitFor(
+      async () => {
+        await this.checkNoErrorDialog();
+        return this.clickQuickInputRow((l) => l.includes(label));
+      },
+      ms,
+      `"${label}" in the quick pick`,
+    );
   }
 
   /** The prompt/placeholder text of an open input box. */
