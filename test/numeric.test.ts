@@ -185,9 +185,9 @@ test('refinement on a real R chart: two bars off by 20 % are recovered within 2 
     return img ? scorePair(o, img).score : undefined;
   };
   const startScore = (await evaluate(start))!;
-  const r = await refineNumbers({ program: start, startScore, budget: 40, evaluate, renderImage, original: o });
+  const r = await refineNumbers({ program: start, startScore, budget: 28, evaluate, renderImage, original: o });
   assert.ok(r.score > startScore, `${startScore} → ${r.score}`);
-  assert.ok(r.rendersUsed <= 40);
+  assert.ok(r.rendersUsed <= 28);
   const got = JSON.parse(/mean_count = (\[[^\]]*\])/.exec(r.program)![1]) as number[];
   const truth = [14.5, 15.3333, 2.0833, 4.9167, 3.5, 16.6667];
   got.forEach((v, i) => assert.ok(Math.abs(v - truth[i]) <= 0.02 * 21.6, `bar ${i}: ${v} vs ${truth[i]} after ${r.rendersUsed} renders`));

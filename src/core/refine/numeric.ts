@@ -109,7 +109,7 @@ export interface NumericRefineRequest {
   signal?: AbortSignal;
   /** Initial step as a share of each list's scale (default 0.08). */
   initialStep?: number;
-  /** Stop a value when its step falls below this share of its list's scale (default 0.002). */
+  /** Stop a value when its step falls below this share of its list's scale (default 0.004). */
   minStep?: number;
 }
 
@@ -155,6 +155,9 @@ interface SearchOutcome {
 }
 
 const aborted = (c: SearchContext) => c.r.signal?.aborted === true;
+
+/** The probe move, as a share of the list's scale: small, so a value's territory stays compact. */
+const PROBE = Number(process.env.PROBE ?? 0.04);
 
 /** Keeps data that was non-negative non-negative. */
 function clampValue(c: SearchContext, i: number, v: number): number {
@@ -246,10 +249,11 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   // 1. probes: one render per value, +10 % of its scale → the pixels it moves (its territory)
   const reserve = 1; // the final check
   const territory: (Int32Array | undefined)[] = new Array(n);
+  let probeMoved = false;
   const dir = new Array<number>(n).fill(1);
   for (let i = 0; i < n && c.used < r.budget - reserve - 1 && !aborted(c); i++) {
     // +10 % first; when that changes nothing (a bar clipped at the axis limit), −10 %, then ∓30 %
-    for (const move of [0.1, -0.1, -0.3, 0.3]) {
+    for (const move of [PROBE, -PROBE, -0.3, 0.3]) {
       const sign = Math.sign(move);
       const trial = values.slice();
       trial[i] = clampValue(c, i, values[i] + move * c.scale[i]);
@@ -264,7 +268,17 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
       let before = 0, after = 0;
       for (const q of around) { before += base.cost[q]; after += p.view.cost[q]; }
       dir[i] = after < before ? sign : -sign;
-      if (Math.abs(move) > 0.1) {
+      if (Math.abs(move) <= PROBE && after < before) {
+        // the probe itself was a step the right way: keep it
+        values[i] = trial[i];
+        for (const q of around) {
+          base.cost[q] = p.view.cost[q];
+          const p4 = q * 4;
+          base.rgba[p4] = p.view.rgba[p4]; base.rgba[p4 + 1] = p.view.rgba[p4 + 1]; base.rgba[p4 + 2] = p.view.rgba[p4 + 2];
+        }
+        probeMoved = true;
+      }
+      if (Math.abs(move) > PROBE) {
         // only a big move made it visible (it was drawn past the axis limit): start from there,
         // heading back towards where it was
         values[i] = trial[i];
@@ -281,21 +295,26 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const active = territory.map((t) => t !== undefined);
 
   // 2. groups of values whose territories (grown by a margin) do not touch
-  const margin = Math.max(3, Math.round(0.012 * (w + h)));
+  const margin = Math.max(2, Math.round(Number(process.env.MARGIN ?? 0.006) * (w + h)));
   const groups = groupByOverlap(territory, w, h, margin);
   const cells = groups.map((g) => voronoi(g.map((i) => territory[i]!), w, h));
+  if (process.env.DBG) console.log('probes used', c.used, 'groups', groups.length, groups.map((g) => g.length).join(','), 'territory sizes', territory.map((t) => t?.length ?? 0).slice(0, 12).join(','));
 
   // 3. the search: every render tries one step for every active value of a group
   const step = literals.map((_, i) => (r.initialStep ?? 0.08) * c.scale[i]);
-  const minStep = literals.map((_, i) => (r.minStep ?? 0.002) * c.scale[i]);
-  const failedOther = new Array<boolean>(n).fill(false);
+  const minStep = literals.map((_, i) => (r.minStep ?? 0.004) * c.scale[i]);
+  /** The last rejected trial of each value, for the parabola through it, the current and the next. */
+  const rejected: ({ value: number; step: number; dir: number; cost: number } | undefined)[] = new Array(n).fill(undefined);
+  const vertexTry = new Array<boolean>(n).fill(false);
   const deadHits = new Array<number>(n).fill(0);
   const cur: View = { rgba: new Uint8Array(base.rgba), cost: new Float32Array(base.cost) };
   let sinceSync = 0;
   let acceptedSinceSync = false;
+  let synced: number[] | undefined;
   const sync = async (): Promise<number | undefined> => {
     const s = await render(values);
     if (!s) return undefined;
+    synced = values.slice();
     cur.rgba.set(s.view.rgba);
     cur.cost.set(s.view.cost);
     const sc = scorePair(o, s.img).score;
@@ -343,15 +362,33 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
           if (trial[i] !== values[i] && trialCost[k] < nowCost[k] - tol) {
             values[i] = trial[i];
             accepted[k] = 1;
-            step[i] = Math.min(step[i] * 1.6, 0.3 * c.scale[i]);
-            failedOther[i] = false;
+            // a jump to a parabola's vertex lands near the minimum: look closer; else stride on
+            step[i] = vertexTry[i] ? step[i] / 2 : Math.min(step[i] * 1.6, 0.3 * c.scale[i]);
+            vertexTry[i] = false;
+            rejected[i] = undefined;
             acceptedSinceSync = true;
           } else {
-            dir[i] = -dir[i];
-            if (failedOther[i]) {
-              step[i] *= 0.45;
-              failedOther[i] = false;
-            } else failedOther[i] = true;
+            const prev = rejected[i];
+            if (prev && prev.value === values[i] && prev.step === step[i] && prev.dir === -dir[i]) {
+              // worse both ways at this step: the minimum is within ±step; fit a parabola through
+              // the three costs and try its vertex
+              const plus = dir[i] > 0 ? trialCost[k] : prev.cost, minus = dir[i] > 0 ? prev.cost : trialCost[k];
+              const curve = plus + minus - 2 * nowCost[k];
+              const offset = curve > 0 ? (step[i] * (minus - plus)) / (2 * curve) : 0;
+              rejected[i] = undefined;
+              if (Math.abs(offset) > 0.15 * step[i] && Math.abs(offset) < 0.95 * step[i]) {
+                dir[i] = Math.sign(offset);
+                step[i] = Math.abs(offset);
+                vertexTry[i] = true;
+              } else {
+                step[i] *= 0.35;
+                vertexTry[i] = false;
+              }
+            } else {
+              rejected[i] = { value: values[i], step: step[i], dir: dir[i], cost: trialCost[k] };
+              dir[i] = -dir[i];
+              if (vertexTry[i]) { step[i] *= 0.5; vertexTry[i] = false; }
+            }
             if (step[i] < minStep[i]) active[i] = false;
           }
         }
@@ -367,7 +404,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
       }
       if (!tried) break;
       // now and then, render the current values for real: a true score, and a fresh current state
-      if (acceptedSinceSync && sinceSync >= Math.max(3, groups.length) && c.used < r.budget - reserve) await sync();
+      if (acceptedSinceSync && sinceSync >= Math.max(6, 2 * groups.length) && c.used < r.budget - reserve) await sync();
     }
   };
 
@@ -420,6 +457,8 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     return improved;
   };
 
+  // the probes that were kept changed the picture: see it as it is
+  if (probeMoved && c.used < r.budget - reserve - 4) await sync();
   for (let round = 0; round < 4 && !aborted(c); round++) {
     await localPhase();
     if (c.used > r.budget - reserve - 6) break;
@@ -430,11 +469,12 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
       if (!territory[i]) continue;
       active[i] = true;
       step[i] = 0.03 * c.scale[i];
-      failedOther[i] = false;
+      rejected[i] = undefined;
+      vertexTry[i] = false;
     }
   }
   // the final check: the values as they are now, rendered and scored like any candidate
-  if (values.some((v, i) => v !== bestValues[i])) {
+  if (values.some((v, i) => v !== bestValues[i]) && !(synced && values.every((v, i) => v === synced![i]))) {
     const budgetLeft = c.used < r.budget;
     if (budgetLeft) {
       c.used++;
