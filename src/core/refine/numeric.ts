@@ -298,7 +298,6 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const margin = Math.max(2, Math.round(Number(process.env.MARGIN ?? 0.006) * (w + h)));
   const groups = groupByOverlap(territory, w, h, margin);
   const cells = groups.map((g) => voronoi(g.map((i) => territory[i]!), w, h));
-  if (process.env.DBG) console.log('probes used', c.used, 'groups', groups.length, groups.map((g) => g.length).join(','), 'territory sizes', territory.map((t) => t?.length ?? 0).slice(0, 12).join(','));
 
   // 3. the search: every render tries one step for every active value of a group
   const step = literals.map((_, i) => (r.initialStep ?? 0.08) * c.scale[i]);
