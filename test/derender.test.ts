@@ -170,6 +170,75 @@ test('derender: cancelling mid-run stops within a second and reports cancelled',
   }
 });
 
+/** Python processes below this test process (the renderer's: programs and the warm spare), with their CPU ticks. */
+function pythonDescendants(): Map<number, number> {
+  const parent = new Map<number, number>();
+  const info = new Map<number, { comm: string; ticks: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' '); // f[0] state, f[1] ppid, f[11] utime, f[12] stime
+      if (f[0] === 'Z') continue;
+      info.set(Number(d), { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(f[11]) + Number(f[12]) });
+      parent.set(Number(d), Number(f[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && p > 1 && hops < 20; p = parent.get(p), hops++) if (p === process.pid) return true;
+    return false;
+  };
+  return new Map([...info].filter(([pid, i]) => /^python/.test(i.comm) && below(pid)).map(([pid, i]) => [pid, i.ticks]));
+}
+
+test('derender: cancelling while a program renders (an endless loop) stops within a second and kills the process running it', async () => {
+  const spin = fence('import matplotlib.pyplot as plt\nplt.bar([1, 2], [3, 4])\nwhile True:\n    pass\n');
+  const server = await startScriptedServer({ script: byPurpose({ generate: [{ texts: [spin, spin, spin] }] }) });
+  try {
+    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
+    const ac = new AbortController();
+    const events: RunEvent[] = [];
+    const p = derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, renderTimeLimitMs: 120_000 }, (e) => events.push(e), ac.signal);
+    // wait until a program is running: the python process whose CPU time grows
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'stage' && e.stage === 'render'); i++) await new Promise((r) => setTimeout(r, 50));
+    let spinning: number[] = [];
+    for (let i = 0; i < 40 && spinning.length === 0; i++) {
+      const a = pythonDescendants();
+      await new Promise((r) => setTimeout(r, 250));
+      const b = pythonDescendants();
+      spinning = [...b].filter(([pid, ticks]) => a.has(pid) && ticks - a.get(pid)! >= 10).map(([pid]) => pid);
+    }
+    assert.ok(spinning.length >= 1, 'a python process runs the endless loop');
+    const t = Date.now();
+    ac.abort();
+    const outcome = await p;
+    assert.ok(Date.now() - t < 1000, `stopped after ${Date.now() - t} ms`);
+    assert.equal(outcome.cancelled, true);
+    assert.equal(outcome.record.status, 'cancelled');
+    assert.equal(events.filter((e) => e.type === 'candidate-scored').length, 0);
+    // the looping program's process is gone within a second of the cancel (no zombie, no orphan)
+    let alive = spinning;
+    for (let i = 0; i < 10 && alive.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = spinning.filter((pid) => pythonDescendants().has(pid));
+    }
+    assert.deepEqual(alive, [], 'the program processes were killed');
+    const orphans = spinning.filter((pid) => {
+      try {
+        return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(orphans, [], 'no process lives on outside the renderer either');
+  } finally {
+    await server.close();
+  }
+});
+
 test('compare works with no model: the fixture program scores ~1 against its own chart', async () => {
   const c = await compareProgram(new Uint8Array(readFileSync(join(FIXTURES, 'fivebars.png'))), readFileSync(join(FIXTURES, 'fivebars.py'), 'utf8'), renderer);
   assert.ok(c.score, c.render.error);

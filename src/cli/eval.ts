@@ -8,10 +8,10 @@ import { promises as fs } from 'node:fs';
 import { parseManifest, answerMatches } from '../core/manifest';
 import { dirname, resolve } from 'node:path';
 import { derender, computeAnswer, errorText } from '../core/loop';
-import { toDataUrl } from '../core/image';
+import { toDataUrl, MAX_IMAGE_BYTES } from '../core/image';
 import { modelConfigFromEnv } from '../core/model/config';
 import { createOpenAIModel } from '../core/model/openaiModel';
-import { writeFileAtomic, freePath } from '../core/files';
+import { writeFileAtomic, freePath, readInputFile } from '../core/files';
 import { chooseRenderer, type RendererChoice } from './renderers';
 
 export async function evalCommand(
@@ -27,7 +27,17 @@ export async function evalCommand(
   let correct = 0, total = 0;
   try {
     for (const item of items) {
-      const image = new Uint8Array(await fs.readFile(item.image));
+      let image: Uint8Array;
+      try {
+        image = await readInputFile(item.image, 'image', MAX_IMAGE_BYTES);
+      } catch (e) {
+        // one unreadable image fails its questions, not the whole evaluation
+        const error = errorText(e);
+        total += item.qa.length;
+        results.push({ id: item.id, error, answers: item.qa.map((qa) => ({ question: qa.question, expected: qa.answer, correct: false, error })) });
+        process.stderr.write(`${item.id}: 0/${item.qa.length} correct (${error})\n`);
+        continue;
+      }
       const [first, ...rest] = item.qa;
       const outcome = await derender({ image, imageName: item.id, question: first?.question }, { model, renderer }, { candidates: o.candidates, rounds: o.rounds });
       const answers: { question: string; expected: string; got?: string; computed?: boolean; correct: boolean; error?: string }[] = [];

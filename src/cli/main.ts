@@ -13,11 +13,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { promises as fs, existsSync } from 'node:fs';
 import { join, resolve, basename, dirname } from 'node:path';
 import { derender, compareProgram, errorText } from '../core/loop';
-import { decodeImage } from '../core/image';
+import { decodeImage, MAX_IMAGE_BYTES } from '../core/image';
 import { prepareOriginal, scorePair, diffHeatmap } from '../core/critic/pixelCritic';
 import { extractData, dataToCsv, dataToJson } from '../core/data';
 import { runRecordToJson } from '../core/runRecord';
-import { writeFileAtomic, freshDir, freePath } from '../core/files';
+import { writeFileAtomic, freshDir, freePath, readInputFile, InputFileError } from '../core/files';
 import { DEFAULT_OPTIONS, type RunEvent, type Renderer } from '../core/types';
 import { modelConfigFromEnv } from '../core/model/config';
 import { createOpenAIModel } from '../core/model/openaiModel';
@@ -46,15 +46,12 @@ function rendererOption() {
     .default('auto');
 }
 
-async function readInput(path: string, what: string): Promise<Uint8Array> {
+/** Images up to the decoder's limit; programs up to 4 MB (a model's program is a few KB). */
+async function readInput(path: string, what: 'image' | 'render' | 'program'): Promise<Uint8Array> {
   try {
-    const st = await fs.stat(path);
-    if (st.isDirectory()) throw new CliError(`${what} ${path} is a folder, not a file`);
-    return new Uint8Array(await fs.readFile(path));
+    return await readInputFile(path, what, what === 'program' ? 4 * 1024 * 1024 : MAX_IMAGE_BYTES);
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${what} not found: ${path}` : `cannot read ${what} ${path}: ${errorText(e)}`);
+    throw e instanceof InputFileError ? new CliError(e.message) : e;
   }
 }
 

@@ -3,6 +3,7 @@
  * else one the user picks from the workspace.
  */
 import * as vscode from 'vscode';
+import { readInputFile } from '../core/files';
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 export const IMAGE_GLOB = '**/*.{png,PNG,jpg,JPG,jpeg,JPEG,webp,WEBP}';
@@ -52,9 +53,18 @@ export async function resolveImage(given: unknown, title: string): Promise<vscod
   return pick?.uri;
 }
 
+/**
+ * Reads an image the user chose, wherever it is (inside the workspace or not; symlinks followed).
+ * Refuses, with one clear reason and before reading: a folder, a pipe or device (reading could block
+ * or never end), an empty file, a file over the size limit, a broken symlink.
+ */
 export async function readImage(uri: vscode.Uri): Promise<Uint8Array> {
+  if (uri.scheme === 'file') {
+    return readInputFile(uri.fsPath, 'image', MAX_IMAGE_FILE_BYTES, fileName(uri));
+  }
   const stat = await vscode.workspace.fs.stat(uri);
   if (stat.type & vscode.FileType.Directory) throw new Error(`${fileName(uri)} is a folder, not an image.`);
+  if (!(stat.type & vscode.FileType.File)) throw new Error(`${fileName(uri)} is not a regular file.`);
   if (stat.size === 0) throw new Error(`${fileName(uri)} is empty (0 bytes).`);
   if (stat.size > MAX_IMAGE_FILE_BYTES) throw new Error(`${fileName(uri)} is too large (${Math.round(stat.size / 1024 / 1024)} MB; the limit is ${MAX_IMAGE_FILE_BYTES / 1024 / 1024} MB).`);
   return vscode.workspace.fs.readFile(uri);

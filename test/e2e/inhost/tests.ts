@@ -183,6 +183,40 @@ export function registerTests(vscode: typeof VS, config: E2eConfig): void {
       assert.match(comments, /\b5\b/, `the leading comments should hold the answer 5:\n${comments}`);
     });
 
+    test('an image outside the workspace, opened through a symlink, derenders, and its program would be saved beside it; a pipe, a folder and a broken link named .png each fail at once with one clear reason', async function () {
+      this.timeout(120_000);
+      const fs = await import('node:fs');
+      const os = await import('node:os');
+      const path = await import('node:path');
+      await vscode.commands.executeCommand('recode.setApiKey', E2E.apiKey);
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'recode-outside-'));
+      fs.copyFileSync(image('fivebars.png').fsPath, path.join(outside, 'chart.png'));
+      fs.symlinkSync(path.join(outside, 'chart.png'), path.join(outside, 'linked.png'));
+      const r = await withSetting('candidates', 1, () => withSetting('rounds', 0, () => derender(vscode.Uri.file(path.join(outside, 'linked.png')))));
+      assert.equal(r.status, 'finished', describeResult(r));
+      assert.ok(r.program?.includes(E2E.faithfulLine), describeResult(r));
+      const doc = programDocument(r);
+      assert.equal(doc.uri.scheme, 'untitled');
+      assert.equal(path.dirname(doc.uri.path), outside, 'the program is saved next to the image it came from');
+      assert.equal(fs.readdirSync(outside).sort().join(','), 'chart.png,linked.png', 'nothing was written before the user saves');
+
+      const execFileSync = (await import('node:child_process')).execFileSync;
+      execFileSync('mkfifo', [path.join(outside, 'pipe.png')]);
+      fs.mkdirSync(path.join(outside, 'folder.png'));
+      fs.symlinkSync(path.join(outside, 'gone.png'), path.join(outside, 'broken.png'));
+      for (const [name, reason] of [
+        ['pipe.png', /pipe\.png is not a regular file/],
+        ['folder.png', /folder\.png is a folder/],
+        ['broken.png', /broken\.png is a symlink to nothing/],
+      ] as const) {
+        const t = Date.now();
+        const bad = await derender(vscode.Uri.file(path.join(outside, name)));
+        assert.equal(bad.status, 'failed', `${name}: ${describeResult(bad)}`);
+        assert.match(bad.error ?? '', reason, name);
+        assert.ok(Date.now() - t < 5_000, `${name} took ${Date.now() - t} ms`);
+      }
+    });
+
     test('recode.cancelRun stops a running derender: it resolves cancelled and asks the model nothing more', async function () {
       this.timeout(60_000);
       await vscode.commands.executeCommand('recode.setApiKey', E2E.apiKey);

@@ -76,8 +76,17 @@ export class Workbench {
     for (const row of rows) {
       const label = await row.evaluate((r) => (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim());
       if (match(label)) {
-        await row.click();
-        return true;
+        try {
+          await row.click();
+          return true;
+        } catch {
+          // the list re-rendered under the pointer (a busy machine filters slowly): the focused row
+          // takes Enter; else look again with fresh rows
+          const focused = await row.evaluate((r) => r.isConnected && r.classList.contains('focused')).catch(() => false);
+          if (!focused) return false;
+          await this.page.keyboard.press('Enter');
+          return true;
+        }
       }
     }
     return false;
