@@ -170,6 +170,52 @@ test('derender: cancelling mid-run stops within a second and reports cancelled',
   }
 });
 
+test('derender: the model critic breaks a near-tie and its notes reach the refine prompt; a critic reply with no ranking leaves the pixel critic\'s choice', async () => {
+  const events: RunEvent[] = [];
+  const scores = (): { id: string; score: number }[] =>
+    events.filter((e): e is Extract<RunEvent, { type: 'candidate-scored' }> => e.type === 'candidate-scored').map((e) => ({ id: e.candidateId, score: e.score.score }));
+  // the critic prefers the candidate the pixel critic ranked second
+  let criticCalls = 0;
+  const critic = (): { text: string } => {
+    if (criticCalls++ > 0) return { text: 'I would say the first one looks best.' };
+    const [first, second] = scores().sort((a, b) => b.score - a.score);
+    return { text: `Looking closely: {"ranking": ["${second.id}", "${first.id}"], "notes": "The third bar is too short."}` };
+  };
+  const server = await startScriptedServer({
+    script: byPurpose({
+      generate: [{ texts: [fence(prog('insectsprays-styled.py')), fence(prog('insectsprays-close.py'))] }, { texts: [fence(prog('insectsprays-styled.py')), fence(prog('insectsprays-close.py'))] }],
+      critic,
+      refine: [{ text: fence(prog('insectsprays-wrong.py')) }, { text: fence(prog('insectsprays-wrong.py')) }],
+    }),
+  });
+  try {
+    const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'k', retryBaseMs: 10, supportsN: true });
+    const opts = { candidates: 2, rounds: 1, numericRefineBudget: 0, modelCritic: true, nearTie: 0.5 };
+    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, opts, (e) => events.push(e));
+    assert.equal(outcome.error, undefined);
+    const [pixelBest, pixelSecond] = scores().sort((a, b) => b.score - a.score);
+    const critique = events.find((e): e is Extract<RunEvent, { type: 'critique' }> => e.type === 'critique');
+    assert.ok(critique, 'the model critic was asked');
+    assert.deepEqual(critique.critique.ranking, [pixelSecond.id, pixelBest.id]);
+    assert.equal(outcome.summary!.bestCandidateId, pixelSecond.id, 'the critic broke the near-tie');
+    const refineReq = server.chatRequests().find((r) => r.purpose === 'refine');
+    assert.ok(refineReq, 'a refine request was made');
+    assert.match(refineReq.text, /A reviewer noted: The third bar is too short\./);
+    assert.equal(server.chatRequests().find((r) => r.purpose === 'critic')?.images, 3, 'the critic saw the original and both renders');
+
+    // a reply with no ranking: a warning, and the pixel critic's choice stands
+    events.length = 0;
+    const again = await derender({ image: new Uint8Array(chart) }, { model, renderer }, opts, (e) => events.push(e));
+    assert.equal(again.error, undefined);
+    const best = scores().sort((a, b) => b.score - a.score)[0];
+    assert.equal(again.summary!.bestCandidateId, best.id);
+    assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /model critic skipped: .*without a ranking/.test(e.message)));
+    assert.equal(events.some((e) => e.type === 'critique'), false);
+  } finally {
+    await server.close();
+  }
+});
+
 /** Python processes below this test process (the renderer's: programs and the warm spare), with their CPU ticks. */
 function pythonDescendants(): Map<number, number> {
   const parent = new Map<number, number>();
