@@ -53,6 +53,12 @@ export interface PythonRendererOptions {
   maxConcurrent?: number;
   /** How long a process may take to start (import matplotlib). Default 60 s. */
   startupTimeoutMs?: number;
+  /**
+   * When the next spare process starts: 'now', as a program takes the current one (back-to-back
+   * renders, e.g. numeric refinement, then find it ready), or 'after' the program ends (a lone
+   * render is not slowed by a start-up beside it). Default 'now'.
+   */
+  spareStart?: 'now' | 'after';
 }
 
 export interface PythonInfo {
@@ -553,6 +559,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   let sandbox = 'not started yet';
   let setup: Promise<{ info: PythonInfo; launch: Launch; probe: Probe }> | undefined;
   let spare: PyProcess | undefined;
+  const spareStart = opts.spareStart ?? 'now';
   const live = new Set<PyProcess>();
   let running = 0;
   const queue: Array<() => void> = [];
@@ -619,9 +626,9 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   const takeProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
     const p = spare ?? spawnProcess(s);
     spare = undefined;
-    // The next spare starts when this program ends (not now: on two cores its start-up would
-    // slow this program down), or at once if the renderer is not idle.
-    if (running > 1) ensureSpare(s);
+    // The next spare starts now (its start-up, mostly importing matplotlib, overlaps this program:
+    // the next render finds it ready), or when this program ends unless others are waiting.
+    if (spareStart === 'now' || running > 1) ensureSpare(s);
     else void p.exited.then(() => ensureSpare(s));
     return p;
   };
