@@ -8,8 +8,17 @@
 // render and per critic call. Baseline in the same run (full mode): the same budget with the scalar
 // coordinate search (one value per render), which is what the engine did before issue 6.
 //
-//   npx tsc -p tsconfig.test.json && node bench/refine.mjs [--quick] [--only ID] [--budget N] [--bench-renderer]
+// Scatter charts (type 'scatter': two lists, x then y, of the same points) are measured after an
+// optimal one-to-one assignment of the recovered points to the true points (least total distance,
+// each coordinate as a share of its axis range; exact, Hungarian method): a scatter's image carries
+// no order of its points, so once the perturbation makes points cross, "value i" is not recoverable
+// from the image, only the set of points is. The start is matched the same way. Each value's error
+// is then its coordinate's error against the true point it was assigned to (`matching: 'assignment'`
+// in the JSON; 'index' for every other chart).
+//
+//   npx tsc -p tsconfig.test.json && node bench/refine.mjs [--quick] [--only ID[,ID…]] [--budget N] [--no-baseline] [--bench-renderer]
 //   --quick: four charts (bars, grouped bars, lines, fivebars' default axes), no baseline (CI)
+//   --no-baseline: skip the scalar coordinate search in full mode
 // Writes bench/results/refine.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +31,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const only = opt('--only');
+const baseline = !quick && !args.includes('--no-baseline');
 const budget = Number(opt('--budget', 200));
 const QUICK_SET = ['insectsprays-bar', 'vadeaths-grouped', 'worldphones-lines', 'fivebars'];
 const t0 = Date.now();
@@ -38,8 +48,59 @@ async function renderImage(code, w, h) {
   return r.ok && r.png ? image.decodeImage(r.png) : undefined;
 }
 
-/** Per value: the error as a share of its axis range (pie: of the total), start and end. */
+/**
+ * Minimum-cost perfect assignment on a square cost matrix (Hungarian method with potentials, O(n³)):
+ * `match[i]` is the column assigned to row i.
+ */
+function assignment(cost) {
+  const n = cost.length;
+  const INF = Infinity;
+  const u = new Array(n + 1).fill(0), v = new Array(n + 1).fill(0);
+  const p = new Array(n + 1).fill(0), way = new Array(n + 1).fill(0);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    const minv = new Array(n + 1).fill(INF), used = new Array(n + 1).fill(false);
+    do {
+      used[j0] = true;
+      const i0 = p[j0];
+      let delta = INF, j1 = 0;
+      for (let j = 1; j <= n; j++) {
+        if (used[j]) continue;
+        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
+        if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
+        if (minv[j] < delta) { delta = minv[j]; j1 = j; }
+      }
+      for (let j = 0; j <= n; j++) {
+        if (used[j]) { u[p[j]] += delta; v[j] -= delta; }
+        else minv[j] -= delta;
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do { const j1 = way[j0]; p[j0] = p[j1]; j0 = j1; } while (j0);
+  }
+  const match = new Array(n).fill(-1);
+  for (let j = 1; j <= n; j++) if (p[j] > 0) match[p[j] - 1] = j - 1;
+  return match;
+}
+
+/** For a scatter's points (x list, y list): which true point each recovered point stands for. */
+function matchPoints(chart, truthCode, code) {
+  const [lx, ly] = chart.lists;
+  const tx = getValues(truthCode, lx.name), ty = getValues(truthCode, ly.name);
+  const x = getValues(code, lx.name), y = getValues(code, ly.name);
+  const cost = x.map((_, i) => tx.map((_, j) => Math.hypot((x[i] - tx[j]) / lx.axis, (y[i] - ty[j]) / ly.axis)));
+  return assignment(cost);
+}
+
+const isScatter = (chart) => chart.type === 'scatter' && chart.lists.length === 2;
+
+/**
+ * Per value: the error as a share of its axis range (pie: of the total), start and end. Scatter:
+ * against the true point each point is assigned to (see the header).
+ */
 function recovery(chart, startCode, endCode) {
+  if (isScatter(chart)) return scatterRecovery(chart, startCode, endCode);
   const rows = [];
   for (const l of chart.lists) {
     const truth = getValues(chart.code, l.name), start = getValues(startCode, l.name), end = getValues(endCode, l.name);
@@ -47,6 +108,19 @@ function recovery(chart, startCode, endCode) {
     truth.forEach((v, i) => {
       const err = (xs) => (l.axis === 'pie' ? Math.abs(share(xs, i) - share(truth, i)) : Math.abs(xs[i] - v) / l.axis);
       rows.push({ list: l.name, index: i, truth: v, start: start[i], end: end[i], startError: Number(err(start).toFixed(4)), endError: Number(err(end).toFixed(4)) });
+    });
+  }
+  return rows;
+}
+
+function scatterRecovery(chart, startCode, endCode) {
+  const ms = matchPoints(chart, chart.code, startCode), me = matchPoints(chart, chart.code, endCode);
+  const rows = [];
+  for (const l of chart.lists) {
+    const truth = getValues(chart.code, l.name), start = getValues(startCode, l.name), end = getValues(endCode, l.name);
+    truth.forEach((v, i) => {
+      const err = (xs, m) => Math.abs(xs[i] - truth[m[i]]) / l.axis;
+      rows.push({ list: l.name, index: i, truth: v, start: start[i], end: end[i], startMatch: ms[i], endMatch: me[i], startError: Number(err(start, ms).toFixed(4)), endError: Number(err(end, me).toFixed(4)) });
     });
   }
   return rows;
@@ -87,17 +161,17 @@ async function refineOne(chart, startCode, original, search) {
   };
 }
 
-const charts = loadCharts().filter((c) => (only ? c.id === only : !quick || QUICK_SET.includes(c.id)));
+const charts = loadCharts().filter((c) => (only ? only.split(',').includes(c.id) : !quick || QUICK_SET.includes(c.id)));
 const results = [];
 for (const chart of charts) {
   const original = critic.prepareOriginal(image.decodeImage(chart.png));
   const random = rng(4242 + chart.id.length * 31 + chart.id.charCodeAt(1));
   const startCode = perturb(chart, chart.code, { share: 0.3, minShare: 0.1, random });
-  const entry = { id: chart.id, type: chart.type, values: 0 };
+  const entry = { id: chart.id, type: chart.type, matching: isScatter(chart) ? 'assignment' : 'index', values: 0 };
   entry.local = await refineOne(chart, startCode, original, 'local');
   entry.values = entry.local.values;
   console.log(`${chart.id.padEnd(26)} local : ${entry.local.within2pct}/${entry.local.values} within 2 % (start ${entry.local.startWithin2pct}), ${entry.local.rendersUsed} renders, score ${entry.local.startScore} → ${entry.local.endScore}, ${entry.local.seconds} s`);
-  if (!quick) {
+  if (baseline) {
     entry.global = await refineOne(chart, startCode, original, 'global');
     console.log(`${chart.id.padEnd(26)} global: ${entry.global.within2pct}/${entry.global.values} within 2 %, ${entry.global.rendersUsed} renders, score ${entry.global.startScore} → ${entry.global.endScore}, ${entry.global.seconds} s`);
   }
@@ -130,6 +204,7 @@ const summary = {
   budget,
   charts: charts.length,
   target: { share: 0.9, rendersPerChart: 200 },
+  matching: 'scatter charts: optimal one-to-one assignment of recovered to true points (per result: matching)',
   local: summarise('local'),
   global: summarise('global'),
   timing: { renderMsMedian: Number(median(renderMs).toFixed(1)), criticMsMedian: Number(median(criticMs).toFixed(1)), renders: renderMs.length },

@@ -134,6 +134,61 @@ test('local refinement: a line of 24 points, and a bar drawn past the axis limit
   assert.ok(Math.abs(valuesOf(b.r.program)[1] - 9.2) <= 0.2, b.r.program);
 });
 
+test('local refinement: a line of 60 points is probed many values per render and recovered', async () => {
+  const line = Array.from({ length: 60 }, (_, i) => 5 + 2.5 * Math.sin(i / 4) + (i % 7) * 0.2);
+  const { r, startProgram, startScore } = await refineSynthetic(line, perturb(line), 200, "kind = 'line'\n");
+  assert.ok(r.score >= startScore);
+  assert.ok(r.rendersUsed <= 200);
+  const got = valuesOf(r.program);
+  const within = got.filter((v, i) => Math.abs(v - line[i]) <= 0.2).length;
+  assert.ok(within >= 0.9 * line.length, `${within}/${line.length} points within 2 % (${r.rendersUsed} renders)`);
+  assert.equal(skeleton(r.program), skeleton(startProgram));
+});
+
+/** A synthetic scatter: `wt = [...]`, `mpg = [...]` as dots of 7 px on a 400×300 canvas; points past the axes are clipped. */
+function drawScatter(program: string): RgbaImage {
+  const xs = JSON.parse(/wt = (\[[^\]]*\])/.exec(program)![1]) as number[];
+  const ys = JSON.parse(/mpg = (\[[^\]]*\])/.exec(program)![1]) as number[];
+  const W = 400, H = 300, x0 = 40, x1 = 390, y0 = 10, y1 = 270;
+  const d = new Uint8Array(W * H * 4).fill(255);
+  const put = (x: number, y: number, c: Rgb) => {
+    x = Math.round(x); y = Math.round(y);
+    if (x < x0 || x >= x1 || y < y0 || y >= y1) return;
+    const p = (y * W + x) * 4;
+    d[p] = c[0]; d[p + 1] = c[1]; d[p + 2] = c[2];
+  };
+  for (let y = y0; y < y1; y++) put(x0, y, [0, 0, 0]);
+  for (let x = x0; x < x1; x++) put(x, y1 - 1, [0, 0, 0]);
+  xs.forEach((v, i) => {
+    const cx = x0 + ((v - 1) / 5) * (x1 - x0), cy = y1 - ((ys[i] - 10) / 25) * (y1 - y0);
+    for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) if (dx * dx + dy * dy <= 10) put(cx + dx, cy + dy, [139, 0, 0]);
+  });
+  for (let p = 3; p < d.length; p += 4) d[p] = 255;
+  return { width: W, height: H, data: d };
+}
+
+test('local refinement: a scatter of 32 points whose perturbation makes them cross — the set of points is recovered', async () => {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const tx = Array.from({ length: 32 }, () => 1.5 + 4 * rnd()), ty = Array.from({ length: 32 }, () => 11 + 22 * rnd());
+  const off = () => (rnd() < 0.5 ? -1 : 1) * (0.1 + 0.2 * rnd());
+  const prog = (x: number[], y: number[]) =>
+    `import matplotlib.pyplot as plt\nwt = [${x.map((v) => +v.toFixed(4)).join(', ')}]\nmpg = [${y.map((v) => +v.toFixed(3)).join(', ')}]\nfig, ax = plt.subplots()\nax.scatter(wt, mpg)\n`;
+  const o = prepareOriginal(drawScatter(prog(tx, ty)));
+  const startProgram = prog(tx.map((v) => v * (1 + off())), ty.map((v) => v * (1 + off())));
+  const startScore = scorePair(o, drawScatter(startProgram)).score;
+  const renderImage = async (p: string) => drawScatter(p);
+  const evaluate = async (p: string) => scorePair(o, drawScatter(p)).score;
+  const r = await refineNumbers({ program: startProgram, startScore, budget: 200, evaluate, renderImage, original: o });
+  assert.ok(r.score >= startScore && r.rendersUsed <= 200);
+  assert.equal(skeleton(r.program), skeleton(startProgram));
+  const gx = JSON.parse(/wt = (\[[^\]]*\])/.exec(r.program)![1]) as number[];
+  const gy = JSON.parse(/mpg = (\[[^\]]*\])/.exec(r.program)![1]) as number[];
+  // the image has no order of its points: each recovered point near some true point (2 % of each axis)
+  const near = gx.filter((x, i) => tx.some((t, j) => Math.abs(x - t) <= 0.1 && Math.abs(gy[i] - ty[j]) <= 0.5)).length;
+  assert.ok(near >= 29, `${near}/32 points near a true point (${r.rendersUsed} renders)`);
+});
+
 test('local refinement: axes that scale to the data — the common factor is found by joint moves', async () => {
   const truth = [3, 7, 2, 5, 4];
   const start = truth.map((v) => v * 1.2);

@@ -83,7 +83,7 @@ const CLASS_DIST = 40;
 /** Palette colours closer than this are one class. */
 const PALETTE_MERGE = 24;
 /** Chamfer distances are capped at this share of the canvas diagonal. */
-const CAP_SHARE = Number(process.env.CAPS ?? 0.06);
+const CAP_SHARE = 0.06;
 /** A colour difference of 100 (RGB) counts as this share of the cap. */
 const COLOUR_WEIGHT = 0.45;
 /** Colour differences up to this (RGB distance) cost nothing. */

@@ -9,7 +9,11 @@
  *    one probe render per value finds that part, values whose parts do not touch are grouped, and
  *    every render then tries a step for *every* value of a group at once, each judged only by the
  *    critic's mark cost inside its own part. A chart with 20 bars needs about as many renders as one
- *    with 5; a line of 100 points a few times more.
+ *    with 5; a line of 100 points a few times more. Long lists are probed many values per render
+ *    (each value moved in its own subset of a few renders). Two shortcuts, each one render and kept
+ *    only if the whole picture scores better: a scatter's points jump to the original's dots (a
+ *    one-to-one assignment: the image has no order of its points), a line's vertices to where the
+ *    original's line is in their columns.
  *  - global (only a scalar score per program): a coordinate search, one value per render.
  * Either way the program returned never scores worse than the one given.
  */
@@ -157,7 +161,7 @@ interface SearchOutcome {
 const aborted = (c: SearchContext) => c.r.signal?.aborted === true;
 
 /** The probe move, as a share of the list's scale: small, so a value's territory stays compact. */
-const PROBE = Number(process.env.PROBE ?? 0.04);
+const PROBE = 0.04;
 
 /** Keeps data that was non-negative non-negative. */
 function clampValue(c: SearchContext, i: number, v: number): number {
@@ -215,7 +219,22 @@ async function globalSearch(c: SearchContext): Promise<SearchOutcome> {
 /** A render on the original's canvas (fixed alignment) with its per-pixel mark cost. */
 interface View {
   rgba: Uint8Array;
+  /** Colour class per pixel (the original's palette). */
+  cls: Int8Array;
   cost: Float32Array;
+}
+
+function copyView(dst: View, src: View, q: number): void {
+  dst.cost[q] = src.cost[q];
+  dst.cls[q] = src.cls[q];
+  const p4 = q * 4;
+  dst.rgba[p4] = src.rgba[p4]; dst.rgba[p4 + 1] = src.rgba[p4 + 1]; dst.rgba[p4 + 2] = src.rgba[p4 + 2];
+}
+
+function setView(dst: View, src: View): void {
+  dst.rgba.set(src.rgba);
+  dst.cls.set(src.cls);
+  dst.cost.set(src.cost);
 }
 
 async function localSearch(c: SearchContext, renderImage: (p: string) => Promise<RgbaImage | undefined>, o: PreparedOriginal): Promise<SearchOutcome> {
@@ -232,7 +251,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     if (!img) return undefined;
     const a = alignRender(o, img, alignment);
     alignment ??= a.alignment;
-    return { img, view: { rgba: a.work.data, cost: markCostMap(o, a) } };
+    return { img, view: { rgba: a.work.data, cls: a.cls, cost: markCostMap(o, a) } };
   };
 
   // the program as given
@@ -251,10 +270,121 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const territory: (Int32Array | undefined)[] = new Array(n);
   let probeMoved = false;
   const dir = new Array<number>(n).fill(1);
+  /** Per value: where its mark was and went in its probe (for points, see pointJump). */
+  const seen: (Sighting | undefined)[] = new Array(n).fill(undefined);
+  /** Per value of a line: where the original's vertex is, read off the original in its column. */
+  const vertexAt: (VertexSighting | undefined)[] = new Array(n).fill(undefined);
+  /** What a probe of value i to `to` (render `p`, moved pixels `changed`) says about it. */
+  const takeProbe = (i: number, move: number, to: number, p: View, changed: Int32Array) => {
+    const sign = Math.sign(move);
+    territory[i] = changed;
+    seen[i] = probeSighting(base.cls, p.cls, changed, w, values, i, to);
+    if (seen[i] && Math.abs(move) <= PROBE) vertexAt[i] = vertexGuess(o.cls, base.cls, p.cls, changed, seen[i]!.k, w, h, Math.abs(seen[i]!.dy) > 2 * Math.abs(seen[i]!.dx), values[i], to);
+    // which way is better, judged around the moved pixels
+    const around = dilateList(changed, w, h, 3);
+    let before = 0, after = 0;
+    for (const q of around) { before += base.cost[q]; after += p.cost[q]; }
+    dir[i] = after < before ? sign : -sign;
+    if (Math.abs(move) <= PROBE && after < before) {
+      // the probe itself was a step the right way: keep it
+      values[i] = to;
+      for (const q of around) copyView(base, p, q);
+      probeMoved = true;
+    }
+    if (Math.abs(move) > PROBE) {
+      // only a big move made it visible (it was drawn past the axis limit): start from there,
+      // heading back towards where it was
+      values[i] = to;
+      for (const q of changed) copyView(base, p, q);
+      dir[i] = -sign;
+    }
+  };
+
+  // 1a. long lists: probe many values per render. The values of a list are split into classes
+  //     (every third one: a line's vertex moves its two segments, so its neighbours' marks touch
+  //     it); each class is probed with a few renders, each value moved in a fixed-size subset of
+  //     them (its code). A pixel that changed in exactly the renders of one value's code is that
+  //     value's; a pixel two values share shows a code of more renders and is nobody's. Values left
+  //     with no pixels are probed one by one below.
+  const batchProbe = async () => {
+    for (const cls of probeClasses(c.lists.map((l) => l.literals.length), c.lists.map((_, li) => literals.findIndex((x) => x.list === li)))) {
+      const { bits, weight } = codeSize(cls.length);
+      if (bits >= cls.length || c.used + bits >= r.budget - reserve - 1 - cls.length || aborted(c)) continue;
+      const codes = constantWeightCodes(bits, weight).slice(0, cls.length);
+      const at = values.slice();
+      const sig = new Uint32Array(w * h);
+      const probes: View[] = [];
+      for (let b = 0; b < bits; b++) {
+        const trial = at.slice();
+        cls.forEach((i, j) => { if (codes[j] & (1 << b)) trial[i] = clampValue(c, i, at[i] + PROBE * c.scale[i]); });
+        const p = await render(trial);
+        if (!p) break;
+        probes.push(p.view);
+        for (const q of changedPixels(base.rgba, p.view.rgba)) sig[q] |= 1 << b;
+      }
+      if (probes.length < bits) return;
+      const owner = new Map<number, number>(codes.map((code, j) => [code, j]));
+      const px: number[][] = cls.map(() => []);
+      for (let q = 0; q < sig.length; q++) {
+        if (!sig[q]) continue;
+        const j = owner.get(sig[q]);
+        if (j !== undefined) px[j].push(q);
+      }
+      cls.forEach((i, j) => {
+        const to = clampValue(c, i, at[i] + PROBE * c.scale[i]);
+        if (px[j].length === 0 || to === at[i]) return;
+        let b = 0;
+        while (!(codes[j] & (1 << b))) b++;
+        takeProbe(i, PROBE, to, probes[b], Int32Array.from(px[j]));
+      });
+    }
+  };
+  await batchProbe();
+
+  /** A move of many values at once, kept only if the whole picture scores better; then probed anew. */
+  const tryJump = async (jump: number[] | undefined): Promise<boolean> => {
+    const t = jump && (await render(jump));
+    if (!t) return false;
+    const sc = scorePair(o, t.img).score;
+    if (!(sc > bestScore)) return false;
+    bestScore = sc;
+    values.splice(0, n, ...jump);
+    bestValues = values.slice();
+    setView(base, t.view);
+    territory.fill(undefined);
+    seen.fill(undefined);
+    vertexAt.fill(undefined);
+    probeMoved = false;
+    await batchProbe();
+    return true;
+  };
+  // 1b. scatters: the x and y lists of the same points. The image has no order of its points, so
+  //     rather than walk each point to the nearest dot, all points jump at once to the original's
+  //     dots by a least-distance one-to-one assignment, and are probed again where they landed.
+  if (c.used < r.budget / 2 && !(await tryJump(pointJump(c, o, seen, values, w, h))) && c.used < r.budget / 2) {
+    // 1c. lines: every vertex at once to where the original's line is in the vertex's column
+    //     (px per unit: the list's median over its probes)
+    const jump = values.slice();
+    let count = 0;
+    c.lists.forEach((_, li) => {
+      const idx = literals.map((l, i) => (l.list === li && vertexAt[i] ? i : -1)).filter((i) => i >= 0);
+      if (idx.length < BATCH_MIN) return;
+      const slope = median(idx.map((i) => vertexAt[i]!.slope));
+      for (const i of idx) {
+        const v = vertexAt[i]!;
+        if (Math.abs(v.slope / slope - 1) > 0.3) continue;
+        jump[i] = clampValue(c, i, v.from + v.offset / slope);
+        count++;
+      }
+    });
+    if (count >= BATCH_MIN) await tryJump(jump);
+  }
+
+  // 1d. one render per value left, +PROBE of its scale → the pixels it moves (its territory)
   for (let i = 0; i < n && c.used < r.budget - reserve - 1 && !aborted(c); i++) {
-    // +10 % first; when that changes nothing (a bar clipped at the axis limit), −10 %, then ∓30 %
+    if (territory[i]) continue;
+    // +PROBE first; when that changes nothing (a bar clipped at the axis limit), −PROBE, then ∓30 %
     for (const move of [PROBE, -PROBE, -0.3, 0.3]) {
-      const sign = Math.sign(move);
       const trial = values.slice();
       trial[i] = clampValue(c, i, values[i] + move * c.scale[i]);
       if (trial[i] === values[i] || c.used >= r.budget - reserve - 1) continue;
@@ -262,40 +392,14 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
       if (!p) break;
       const changed = changedPixels(base.rgba, p.view.rgba);
       if (changed.length === 0) continue; // nothing we can see moved
-      territory[i] = changed;
-      // which way is better, judged around the moved pixels
-      const around = dilateList(changed, w, h, 3);
-      let before = 0, after = 0;
-      for (const q of around) { before += base.cost[q]; after += p.view.cost[q]; }
-      dir[i] = after < before ? sign : -sign;
-      if (Math.abs(move) <= PROBE && after < before) {
-        // the probe itself was a step the right way: keep it
-        values[i] = trial[i];
-        for (const q of around) {
-          base.cost[q] = p.view.cost[q];
-          const p4 = q * 4;
-          base.rgba[p4] = p.view.rgba[p4]; base.rgba[p4 + 1] = p.view.rgba[p4 + 1]; base.rgba[p4 + 2] = p.view.rgba[p4 + 2];
-        }
-        probeMoved = true;
-      }
-      if (Math.abs(move) > PROBE) {
-        // only a big move made it visible (it was drawn past the axis limit): start from there,
-        // heading back towards where it was
-        values[i] = trial[i];
-        for (const q of changed) {
-          base.cost[q] = p.view.cost[q];
-          const p4 = q * 4;
-          base.rgba[p4] = p.view.rgba[p4]; base.rgba[p4 + 1] = p.view.rgba[p4 + 1]; base.rgba[p4 + 2] = p.view.rgba[p4 + 2];
-        }
-        dir[i] = -sign;
-      }
+      takeProbe(i, move, trial[i], p.view, changed);
       break;
     }
   }
   const active = territory.map((t) => t !== undefined);
 
   // 2. groups of values whose territories (grown by a margin) do not touch
-  const margin = Math.max(2, Math.round(Number(process.env.MARGIN ?? 0.006) * (w + h)));
+  const margin = Math.max(2, Math.round(0.006 * (w + h)));
   const groups = groupByOverlap(territory, w, h, margin);
   const cells = groups.map((g) => voronoi(g.map((i) => territory[i]!), w, h));
 
@@ -306,7 +410,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const rejected: ({ value: number; step: number; dir: number; cost: number } | undefined)[] = new Array(n).fill(undefined);
   const vertexTry = new Array<boolean>(n).fill(false);
   const deadHits = new Array<number>(n).fill(0);
-  const cur: View = { rgba: new Uint8Array(base.rgba), cost: new Float32Array(base.cost) };
+  const cur: View = { rgba: new Uint8Array(base.rgba), cls: new Int8Array(base.cls), cost: new Float32Array(base.cost) };
   let sinceSync = 0;
   let acceptedSinceSync = false;
   let synced: number[] | undefined;
@@ -314,8 +418,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     const s = await render(values);
     if (!s) return undefined;
     synced = values.slice();
-    cur.rgba.set(s.view.rgba);
-    cur.cost.set(s.view.cost);
+    setView(cur, s.view);
     const sc = scorePair(o, s.img).score;
     if (sc > bestScore) { bestScore = sc; bestValues = values.slice(); }
     sinceSync = 0;
@@ -362,7 +465,8 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
             values[i] = trial[i];
             accepted[k] = 1;
             // a jump to a parabola's vertex lands near the minimum: look closer; else stride on
-            step[i] = vertexTry[i] ? step[i] / 2 : Math.min(step[i] * 1.6, 0.3 * c.scale[i]);
+            // (not below 2 % of the scale: a vertex fitted far from the minimum would stall there)
+            step[i] = vertexTry[i] ? Math.max(step[i] / 2, 0.02 * c.scale[i]) : Math.min(step[i] * 1.6, 0.3 * c.scale[i]);
             vertexTry[i] = false;
             rejected[i] = undefined;
             acceptedSinceSync = true;
@@ -395,9 +499,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
         for (let q = 0; q < label.length; q++) {
           const k = label[q];
           if (k < 0 || !accepted[k]) continue;
-          cur.cost[q] = t.view.cost[q];
-          const p4 = q * 4;
-          cur.rgba[p4] = t.view.rgba[p4]; cur.rgba[p4 + 1] = t.view.rgba[p4 + 1]; cur.rgba[p4 + 2] = t.view.rgba[p4 + 2];
+          copyView(cur, t.view, q);
         }
         sinceSync++;
       }
@@ -423,8 +525,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
       if (!(sc > score + 1e-5)) return false;
       score = sc;
       for (const i of set) values[i] = trial[i];
-      cur.rgba.set(t.view.rgba);
-      cur.cost.set(t.view.cost);
+      setView(cur, t.view);
       if (sc > bestScore) { bestScore = sc; bestValues = values.slice(); }
       improved = true;
       return true;
@@ -485,6 +586,318 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     }
   }
   return { values: bestValues, score: bestScore, search: 'local' };
+}
+
+/** The colour class most of a value's moved pixels have (in either render); -1 if none. */
+function markClass(a: Int8Array, b: Int8Array, changed: Int32Array): number {
+  const counts = new Map<number, number>();
+  for (const q of changed) {
+    if (a[q] === b[q]) continue;
+    for (const c of [a[q], b[q]]) if (c >= 0) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let best = -1, most = 0;
+  for (const [c, m] of counts) if (m > most) { most = m; best = c; }
+  return best;
+}
+
+/** A line's vertex: the value then, how far (px) the original's vertex is from the render's, and px per unit. */
+interface VertexSighting { from: number; offset: number; slope: number }
+
+/**
+ * A line's vertex, from its probe: the column (row) where the mark moved most is the vertex's; the
+ * vertex's place along it is read the same way in the render and in the original (the run of the
+ * mark's class there: its end at a peak or a trough, else its middle), and the value that puts the
+ * render's where the original's is follows from the probe's shift. Undefined when unclear.
+ */
+function vertexGuess(orig: Int8Array, a: Int8Array, b: Int8Array, changed: Int32Array, k: number, w: number, h: number, vertical: boolean, from: number, to: number): VertexSighting | undefined {
+  const across = vertical ? w : h, len = vertical ? h : w;
+  const sa = new Float64Array(across), na = new Int32Array(across), sb = new Float64Array(across), nb = new Int32Array(across);
+  for (const q of changed) {
+    const x = q % w, y = (q / w) | 0;
+    const c = vertical ? x : y, t = vertical ? y : x;
+    if (a[q] === k) { sa[c] += t; na[c]++; }
+    if (b[q] === k) { sb[c] += t; nb[c]++; }
+  }
+  const at = (c: number, t: number) => (vertical ? t * w + c : c * w + t);
+  /** The run of class k in column c nearest to `near` (within a third of the canvas): [first, last]. */
+  const run = (cls: Int8Array, c: number, near: number): [number, number] | undefined => {
+    const lim = len / 3;
+    let best: [number, number] | undefined, bestD = Infinity;
+    for (let t = Math.max(0, Math.floor(near - lim)); t < Math.min(len, Math.ceil(near + lim)); t++) {
+      if (cls[at(c, t)] !== k) continue;
+      let e = t;
+      while (e + 1 < len && cls[at(c, e + 1)] === k) e++;
+      const d = near < t ? t - near : near > e ? near - e : 0;
+      if (d < bestD) { bestD = d; best = [t, e]; }
+      t = e;
+    }
+    return best;
+  };
+  // the vertex's column: where the mark's run moved furthest (both its ends)
+  let col = -1, shift = 0;
+  for (let c = 1; c < across - 1; c++) {
+    if (!na[c] || !nb[c]) continue;
+    const ra = run(a, c, sa[c] / na[c]), rb = run(b, c, sb[c] / nb[c]);
+    if (!ra || !rb) continue;
+    const d = (rb[0] - ra[0] + rb[1] - ra[1]) / 2;
+    if (Math.abs(d) > Math.abs(shift)) { shift = d; col = c; }
+  }
+  if (col < 1 || Math.abs(shift) < 2) return undefined;
+  const vertex = (cls: Int8Array, near: number): number | undefined => {
+    const m = run(cls, col, near);
+    if (!m) return undefined;
+    const mid = (m[0] + m[1]) / 2;
+    const l = run(cls, col - 1, mid), r = run(cls, col + 1, mid);
+    if (!l || !r) return mid;
+    const lm = (l[0] + l[1]) / 2, rm = (r[0] + r[1]) / 2;
+    if (lm > mid && rm > mid) return m[0];
+    if (lm < mid && rm < mid) return m[1];
+    return mid;
+  };
+  const now = vertex(a, sa[col] / na[col]);
+  if (now === undefined) return undefined;
+  const there = vertex(orig, now);
+  if (there === undefined) return undefined;
+  return { from, offset: there - now, slope: shift / (to - from) };
+}
+
+/** A value's probe: its mark's class, centroid (work px) and size before, centroid after. */
+interface Sighting {
+  k: number;
+  x: number;
+  y: number;
+  area: number;
+  dx: number;
+  dy: number;
+  /** The value before and after the probe, and all values at the time. */
+  from: number;
+  to: number;
+  values: number[];
+}
+
+function probeSighting(a: Int8Array, b: Int8Array, changed: Int32Array, w: number, values: number[], i: number, to: number): Sighting | undefined {
+  const k = markClass(a, b, changed);
+  if (k < 0 || to === values[i]) return undefined;
+  let ax = 0, ay = 0, an = 0, bx = 0, by = 0, bn = 0;
+  for (const q of changed) {
+    const x = q % w, y = (q / w) | 0;
+    if (a[q] === k) { ax += x; ay += y; an++; }
+    if (b[q] === k) { bx += x; by += y; bn++; }
+  }
+  if (an === 0 || bn === 0) return undefined;
+  return { k, x: ax / an, y: ay / an, area: an, dx: bx / bn - ax / an, dy: by / bn - ay / an, from: values[i], to, values: values.slice() };
+}
+
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const mode = (xs: number[]) => {
+  const m = new Map<number, number>();
+  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1])[0][0];
+};
+
+/** A list's values drawn as positions along one axis: pixel = a + b × value. */
+interface AxisMap { horizontal: boolean; a: number; b: number }
+
+function axisMap(idx: number[], seen: (Sighting | undefined)[]): AxisMap | undefined {
+  const ss = idx.map((i) => seen[i]).filter((s): s is Sighting => s !== undefined);
+  if (ss.length < Math.max(3, 0.5 * idx.length)) return undefined;
+  const horizontal = median(ss.map((s) => Math.abs(s.dx))) > 3 * median(ss.map((s) => Math.abs(s.dy)));
+  const vertical = median(ss.map((s) => Math.abs(s.dy))) > 3 * median(ss.map((s) => Math.abs(s.dx)));
+  if (!horizontal && !vertical) return undefined;
+  // least squares of the marks' positions on their values, then again without the outliers (marks
+  // that overlap others)
+  const pos = (s: Sighting) => (horizontal ? s.x : s.y);
+  const tol = 2.5;
+  let use = ss, a = 0, b = 0;
+  for (let round = 0; round < 3; round++) {
+    const mv = use.reduce((t, s) => t + s.from, 0) / use.length, mp = use.reduce((t, s) => t + pos(s), 0) / use.length;
+    let sxy = 0, sxx = 0;
+    for (const s of use) { sxy += (s.from - mv) * (pos(s) - mp); sxx += (s.from - mv) ** 2; }
+    if (!(sxx > 0)) return undefined;
+    b = sxy / sxx;
+    a = mp - b * mv;
+    const next = ss.filter((s) => Math.abs(pos(s) - (a + b * s.from)) <= tol);
+    if (next.length < 3) return undefined;
+    use = next;
+  }
+  if (!Number.isFinite(b) || Math.abs(b) < 1e-9) return undefined;
+  // the marks where the map puts them, and moved by it in the probes
+  const fit = ss.filter((s) => Math.abs(pos(s) - (a + b * s.from)) <= tol).length;
+  const slope = median(ss.map((s) => (horizontal ? s.dx : s.dy) / (s.to - s.from)));
+  if (!(Math.abs(slope / b - 1) < 0.25)) return undefined;
+  return fit >= 0.7 * ss.length ? { horizontal, a, b } : undefined;
+}
+
+/**
+ * Scatter points (two lists of one length, one drawn along x and one along y, whose values' marks
+ * are one compact mark): the values that put every point on one of the original's dots, by a
+ * least-total-distance assignment; undefined when the program has no such points.
+ */
+function pointJump(c: SearchContext, o: PreparedOriginal, seen: (Sighting | undefined)[], values: number[], w: number, h: number): number[] | undefined {
+  const byList = c.lists.map((_, li) => c.literals.map((l, i) => (l.list === li ? i : -1)).filter((i) => i >= 0));
+  const maps = byList.map((idx) => (idx.length >= 4 ? axisMap(idx, seen) : undefined));
+  const out = values.slice();
+  let any = false;
+  for (let A = 0; A < byList.length; A++) {
+    for (let B = 0; B < byList.length; B++) {
+      const mx = maps[A], my = maps[B];
+      if (!mx || !my || !mx.horizontal || my.horizontal || byList[A].length !== byList[B].length) continue;
+      const xs = byList[A], ys = byList[B], m = xs.length;
+      // the same points: each y probe's mark sits where the x list puts it, and vice versa
+      let agree = 0, asked = 0;
+      for (let j = 0; j < m; j++) {
+        const sy = seen[ys[j]], sx = seen[xs[j]];
+        if (sy) { asked++; if (Math.abs(sy.x - (mx.a + mx.b * sy.values[xs[j]])) <= 2.5) agree++; }
+        if (sx) { asked++; if (Math.abs(sx.y - (my.a + my.b * sx.values[ys[j]])) <= 2.5) agree++; }
+      }
+      if (asked < m || agree < 0.8 * asked) continue;
+      const ss = [...xs, ...ys].map((i) => seen[i]).filter((s): s is Sighting => s !== undefined);
+      const k = mode(ss.map((s) => s.k));
+      const dotArea = median(ss.map((s) => s.area));
+      // compact marks only (dots, not a line's vertices)
+      if (!(dotArea > 0) || dotArea > 0.002 * w * h) continue;
+      const targets = dots(o.cls, k, w, h, dotArea);
+      if (targets.length < 0.5 * m || targets.length > 2 * m) continue;
+      const pts = xs.map((xi, j) => [mx.a + mx.b * values[xi], my.a + my.b * values[ys[j]]]);
+      const N = Math.max(m, targets.length);
+      const FAR = 4 * (w + h);
+      const cost = Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => (i < m && j < targets.length ? Math.hypot(pts[i][0] - targets[j][0], pts[i][1] - targets[j][1]) : i < m ? FAR : 0)));
+      const match = assign(cost);
+      for (let j = 0; j < m; j++) {
+        const t = targets[match[j]];
+        if (!t) continue;
+        out[xs[j]] = clampValue(c, xs[j], (t[0] - mx.a) / mx.b);
+        out[ys[j]] = clampValue(c, ys[j], (t[1] - my.a) / my.b);
+        any = true;
+      }
+    }
+  }
+  return any && out.some((v, i) => v !== values[i]) ? out : undefined;
+}
+
+/**
+ * The original's dots of class `k`: the centres of its blobs, a blob of about n dots' area giving n
+ * centres (k-means on its pixels).
+ */
+function dots(cls: Int8Array, k: number, w: number, h: number, dotArea: number): [number, number][] {
+  const seenPx = new Uint8Array(w * h);
+  const out: [number, number][] = [];
+  const stack: number[] = [];
+  for (let q0 = 0; q0 < cls.length; q0++) {
+    if (cls[q0] !== k || seenPx[q0]) continue;
+    const px: number[] = [];
+    stack.push(q0);
+    seenPx[q0] = 1;
+    while (stack.length) {
+      const q = stack.pop()!;
+      px.push(q);
+      const x = q % w, y = (q / w) | 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const qq = yy * w + xx;
+          if (cls[qq] === k && !seenPx[qq]) { seenPx[qq] = 1; stack.push(qq); }
+        }
+      }
+    }
+    if (px.length < 0.4 * dotArea) continue;
+    const count = Math.max(1, Math.round(px.length / dotArea));
+    if (count > 12) continue; // not dots
+    out.push(...kMeans(px, w, count));
+  }
+  return out;
+}
+
+function kMeans(px: number[], w: number, count: number): [number, number][] {
+  const pts = px.map((q) => [q % w, (q / w) | 0] as [number, number]);
+  // start spread along the blob's longer side
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const alongX = Math.max(...xs) - Math.min(...xs) >= Math.max(...ys) - Math.min(...ys);
+  const sorted = pts.slice().sort((a, b) => (alongX ? a[0] - b[0] : a[1] - b[1]));
+  let centres = Array.from({ length: count }, (_, j) => sorted[Math.floor(((j + 0.5) / count) * sorted.length)].slice() as [number, number]);
+  for (let it = 0; it < 12; it++) {
+    const sx = new Float64Array(count), sy = new Float64Array(count), sn = new Float64Array(count);
+    for (const p of pts) {
+      let best = 0, bd = Infinity;
+      centres.forEach((c, j) => { const d = (p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2; if (d < bd) { bd = d; best = j; } });
+      sx[best] += p[0]; sy[best] += p[1]; sn[best]++;
+    }
+    centres = centres.map((c, j) => (sn[j] ? [sx[j] / sn[j], sy[j] / sn[j]] : c));
+  }
+  return centres;
+}
+
+/** Minimum-cost perfect assignment on a square cost matrix (Hungarian method): row i → column. */
+export function assign(cost: number[][]): number[] {
+  const n = cost.length;
+  const u = new Float64Array(n + 1), v = new Float64Array(n + 1);
+  const p = new Int32Array(n + 1), way = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    const minv = new Float64Array(n + 1).fill(Infinity);
+    const used = new Uint8Array(n + 1);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0];
+      let delta = Infinity, j1 = 0;
+      for (let j = 1; j <= n; j++) {
+        if (used[j]) continue;
+        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
+        if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
+        if (minv[j] < delta) { delta = minv[j]; j1 = j; }
+      }
+      for (let j = 0; j <= n; j++) {
+        if (used[j]) { u[p[j]] += delta; v[j] -= delta; } else minv[j] -= delta;
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do { const j1 = way[j0]; p[j0] = p[j1]; j0 = j1; } while (j0);
+  }
+  const match = new Array<number>(n).fill(-1);
+  for (let j = 1; j <= n; j++) if (p[j] > 0) match[p[j] - 1] = j - 1;
+  return match;
+}
+
+/** Lists of at least this many values are probed many values per render. */
+const BATCH_MIN = 12;
+/** The classes probed together: in each long list, every third value. */
+function probeClasses(lengths: number[], firsts: number[]): number[][] {
+  const out: number[][] = [];
+  lengths.forEach((len, li) => {
+    if (len < BATCH_MIN) return;
+    for (let r = 0; r < 3; r++) {
+      const cls: number[] = [];
+      for (let j = r; j < len; j += 3) cls.push(firsts[li] + j);
+      out.push(cls);
+    }
+  });
+  return out;
+}
+
+const binom = (n: number, k: number) => { let v = 1; for (let i = 1; i <= k; i++) v = (v * (n - k + i)) / i; return Math.round(v); };
+
+/** The fewest renders (bits) with enough codes of half as many ones for `m` values. */
+function codeSize(m: number): { bits: number; weight: number } {
+  let bits = 2;
+  while (binom(bits, bits >> 1) < m) bits++;
+  return { bits, weight: bits >> 1 };
+}
+
+/** The bit masks of `bits` bits with exactly `weight` ones, smallest first. */
+function constantWeightCodes(bits: number, weight: number): number[] {
+  const out: number[] = [];
+  for (let v = 0; v < 1 << bits; v++) {
+    let k = 0;
+    for (let x = v; x; x &= x - 1) k++;
+    if (k === weight) out.push(v);
+  }
+  return out;
 }
 
 /** Indices of the pixels whose colour differs by more than 24 in some channel. */

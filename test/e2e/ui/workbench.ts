@@ -111,6 +111,12 @@ export class Workbench {
           () => false,
         );
         if (!found) return false;
+        // the focused row is the command: Enter (no pointer, nothing to miss); else click its row
+        const focused = await this.page.evaluate(() => (document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name')?.textContent ?? '').trim());
+        if (focused === title) {
+          await this.page.keyboard.press('Enter');
+          return true;
+        }
         return this.clickQuickInputRow((l) => l === title);
       },
       ms,
@@ -331,18 +337,30 @@ export class Workbench {
     throw new Error(`no "${label}" button in the dialog`);
   }
 
-  /** Closes every editor; the untitled program editors a run opens are dirty: "Don't Save". */
+  /**
+   * Closes every editor; the untitled program editors a run opens are dirty: "Don't Save". A busy
+   * machine can lose the command (the palette's list re-rendered as it was chosen): up to three tries.
+   */
   async closeAllEditors(): Promise<void> {
-    await this.runCommand('View: Close All Editors', 20_000);
-    await waitFor(
-      async () => {
-        if ((await this.dialogButtons()).includes("Don't Save")) await this.clickDialogButton("Don't Save");
-        return (await this.tabs()).length === 0;
-      },
-      10_000,
-      'every editor to close',
-      300,
-    );
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.runCommand('View: Close All Editors', 20_000);
+      try {
+        await waitFor(
+          async () => {
+            if ((await this.dialogButtons()).includes("Don't Save")) await this.clickDialogButton("Don't Save");
+            return (await this.tabs()).length === 0;
+          },
+          8_000,
+          'every editor to close',
+          300,
+        );
+        return;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw lastError;
   }
 
   /**
