@@ -48,49 +48,13 @@ async function renderImage(code, w, h) {
   return r.ok && r.png ? image.decodeImage(r.png) : undefined;
 }
 
-/**
- * Minimum-cost perfect assignment on a square cost matrix (Hungarian method with potentials, O(n³)):
- * `match[i]` is the column assigned to row i.
- */
-function assignment(cost) {
-  const n = cost.length;
-  const INF = Infinity;
-  const u = new Array(n + 1).fill(0), v = new Array(n + 1).fill(0);
-  const p = new Array(n + 1).fill(0), way = new Array(n + 1).fill(0);
-  for (let i = 1; i <= n; i++) {
-    p[0] = i;
-    let j0 = 0;
-    const minv = new Array(n + 1).fill(INF), used = new Array(n + 1).fill(false);
-    do {
-      used[j0] = true;
-      const i0 = p[j0];
-      let delta = INF, j1 = 0;
-      for (let j = 1; j <= n; j++) {
-        if (used[j]) continue;
-        const cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
-        if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
-        if (minv[j] < delta) { delta = minv[j]; j1 = j; }
-      }
-      for (let j = 0; j <= n; j++) {
-        if (used[j]) { u[p[j]] += delta; v[j] -= delta; }
-        else minv[j] -= delta;
-      }
-      j0 = j1;
-    } while (p[j0] !== 0);
-    do { const j1 = way[j0]; p[j0] = p[j1]; j0 = j1; } while (j0);
-  }
-  const match = new Array(n).fill(-1);
-  for (let j = 1; j <= n; j++) if (p[j] > 0) match[p[j] - 1] = j - 1;
-  return match;
-}
-
 /** For a scatter's points (x list, y list): which true point each recovered point stands for. */
 function matchPoints(chart, truthCode, code) {
   const [lx, ly] = chart.lists;
   const tx = getValues(truthCode, lx.name), ty = getValues(truthCode, ly.name);
   const x = getValues(code, lx.name), y = getValues(code, ly.name);
   const cost = x.map((_, i) => tx.map((_, j) => Math.hypot((x[i] - tx[j]) / lx.axis, (y[i] - ty[j]) / ly.axis)));
-  return assignment(cost);
+  return numeric.assign(cost); // the engine's Hungarian method: row i → its column
 }
 
 const isScatter = (chart) => chart.type === 'scatter' && chart.lists.length === 2;

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findDataLists, refineNumbers, withValues } from '../src/core/refine/numeric';
+import { assign, findDataLists, refineNumbers, withValues } from '../src/core/refine/numeric';
 import { prepareOriginal, scorePair } from '../src/core/critic/pixelCritic';
 import { decodeImage } from '../src/core/image';
 import { createPythonRenderer } from '../src/core/render/pythonRenderer';
@@ -247,4 +247,19 @@ test('refinement on a real R chart: two bars off by 20 % are recovered within 2 
   const truth = [14.5, 15.3333, 2.0833, 4.9167, 3.5, 16.6667];
   got.forEach((v, i) => assert.ok(Math.abs(v - truth[i]) <= 0.02 * 21.6, `bar ${i}: ${v} vs ${truth[i]} after ${r.rendersUsed} renders`));
   assert.equal(skeleton(r.program), skeleton(start));
+});
+
+test('assign: the Hungarian method finds the least-cost one-to-one matching (checked against every permutation)', () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const permutations = (n: number): number[][] => (n === 0 ? [[]] : permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)])));
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 1 + (trial % 6);
+    const cost = Array.from({ length: n }, () => Array.from({ length: n }, () => Math.round(random() * 100)));
+    const match = assign(cost);
+    assert.deepEqual([...match].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), 'a permutation');
+    const total = (m: number[]) => m.reduce((s, j, i) => s + cost[i][j], 0);
+    const best = Math.min(...permutations(n).map(total));
+    assert.equal(total(match), best, JSON.stringify(cost));
+  }
 });

@@ -20,6 +20,7 @@ import { panelHtml } from '../src/extension/html';
 import { initialPanelState } from '../src/shared/panelState';
 import type { HostMessage, PanelState, WebviewMessage, WorkerConfig } from '../src/shared/protocol';
 import { ROOT, FIXTURES } from './support/paths';
+import { CHROMIUM, CHROMIUM_FLAGS } from './e2e/browser';
 
 // The little of the page's DOM the page-side callbacks use (the project has no DOM lib); module-scoped.
 interface TestEl {
@@ -118,21 +119,11 @@ before(async () => {
 
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recode-webview-chromium-'));
   browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
     userDataDir,
     defaultViewport: { width: 1280, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
+    args: ['--headless', ...CHROMIUM_FLAGS],
   });
 });
 

@@ -65,20 +65,23 @@ export async function derenderImage(ext: Ext, uri?: unknown, opts?: unknown): Pr
   return startDerender(ext, uri, question);
 }
 
+/** Asks for a question about an image or output (1–2000 characters); undefined when dismissed. */
+export async function askForQuestion(title: string, placeHolder: string): Promise<string | undefined> {
+  const question = await vscode.window.showInputBox({
+    title,
+    prompt: 'A question the chart or diagram answers; RECODE computes the answer from the recovered program.',
+    placeHolder,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' ? 'Type a question' : v.length > 2000 ? 'At most 2000 characters' : undefined),
+  });
+  return question?.trim() || undefined;
+}
+
 export async function askAboutImage(ext: Ext, uri?: unknown, questionArg?: unknown): Promise<CommandResult> {
   let question = typeof questionArg === 'string' ? questionArg.trim() : '';
   if (!question) {
     const imageNote = uri instanceof vscode.Uri ? ` about ${fileName(uri)}` : '';
-    question =
-      (
-        await vscode.window.showInputBox({
-          title: `RECODE: Ask${imageNote}`,
-          prompt: 'A question the chart or diagram answers; RECODE computes the answer from the recovered program.',
-          placeHolder: 'e.g. Which bar is the highest, and by how much does it exceed the lowest?',
-          ignoreFocusOut: true,
-          validateInput: (v) => (v.trim() === '' ? 'Type a question' : v.length > 2000 ? 'At most 2000 characters' : undefined),
-        })
-      )?.trim() ?? '';
+    question = (await askForQuestion(`RECODE: Ask${imageNote}`, 'e.g. Which bar is the highest, and by how much does it exceed the lowest?')) ?? '';
     if (!question) return { status: 'cancelled', error: 'no question asked' };
   }
   return startDerender(ext, uri, question);

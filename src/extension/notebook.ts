@@ -12,7 +12,7 @@
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { errorText } from '../core/loop';
-import { openRunPanel } from './commands';
+import { askForQuestion, openRunPanel } from './commands';
 import type { CommandResult } from './runPanel';
 import { openUntitled } from './results';
 import {
@@ -302,15 +302,7 @@ export async function derenderOutput(ext: Ext, nbArg?: unknown, cellArg?: unknow
   if (typeof opts === 'string') question = opts.trim() || undefined;
   else if (typeof opts === 'object' && opts !== null && typeof (opts as { question?: unknown }).question === 'string') question = ((opts as { question: string }).question.trim() || undefined);
   if (askQuestion && !question) {
-    question = (
-      await vscode.window.showInputBox({
-        title: `${title} (${t.label})`,
-        prompt: 'A question the chart or diagram answers; RECODE computes the answer from the recovered program.',
-        placeHolder: 'e.g. Which bar is the highest?',
-        ignoreFocusOut: true,
-        validateInput: (v) => (v.trim() === '' ? 'Type a question' : v.length > 2000 ? 'At most 2000 characters' : undefined),
-      })
-    )?.trim();
+    question = await askForQuestion(`${title} (${t.label})`, 'e.g. Which bar is the highest?');
     if (!question) return { status: 'cancelled', error: 'no question asked' };
   }
 

@@ -6,6 +6,18 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 
 export const CHROMIUM = process.env.RECODE_E2E_CHROMIUM || '/usr/bin/chromium';
 
+/** As root, with no GPU, no network of its own, and a small /dev/shm. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recode-e2e-chromium-'));
   const browser = await puppeteer.launch({
@@ -13,16 +25,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
     headless: true,
     userDataDir,
     defaultViewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
+    args: CHROMIUM_FLAGS,
   });
   return {
     browser,

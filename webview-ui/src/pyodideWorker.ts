@@ -20,7 +20,7 @@ import {
   type HarnessSession,
   type PyodideLike,
 } from '../../src/core/render/pyodideSession';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, toRenderResult } from '../../src/core/render/harness';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, harnessJob, toRenderResult } from '../../src/core/render/harness';
 
 /** WebAssembly memory for one interpreter (a memory bomb gets MemoryError, not the renderer's tab). */
 const MEMORY_LIMIT_MB = 1536;
@@ -128,7 +128,7 @@ function run(id: string, request: RenderJobRequest): void {
     const t0 = now();
     const reply = runJob(
       session,
-      { code: request.code, mode: request.mode, width: request.width, height: request.height, maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES, maxPixels: DEFAULT_MAX_PIXELS },
+      harnessJob(request, { maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES, maxPixels: DEFAULT_MAX_PIXELS }),
       out,
     );
     fatal = reply.fatal === true;

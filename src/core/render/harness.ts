@@ -34,6 +34,14 @@ export interface HarnessJob {
   cpuSeconds?: number;
 }
 
+/** The harness job for a render request, with the renderer's limits (sizes rounded to whole pixels). */
+export function harnessJob(
+  req: { code: string; mode: 'figure' | 'script'; width: number; height: number },
+  limits: { maxOutputBytes: number; maxPixels: number; cpuSeconds?: number },
+): HarnessJob {
+  return { code: req.code, mode: req.mode, width: Math.round(req.width), height: Math.round(req.height), ...limits };
+}
+
 /** What `run` returns (JSON). */
 export interface HarnessReply {
   ok: boolean;

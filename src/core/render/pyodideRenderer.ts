@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, toRenderResult, type HarnessJob } from './harness';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, toRenderResult, type HarnessJob } from './harness';
 import { PREPARE_HINT, defaultPyodideIndexDir } from './pyodidePackages';
 import type { FromWorker, WorkerInit } from './pyodideWorker';
 import type { SessionReply } from './pyodideSession';
@@ -221,15 +221,7 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
         if (current === h) current = undefined;
         return failure('internal', (e as Error).message, ms());
       }
-      const job: HarnessJob = {
-        code: req.code,
-        mode: req.mode,
-        width: Math.round(req.width),
-        height: Math.round(req.height),
-        maxOutputBytes,
-        maxPixels,
-      };
-      const outcome = await h.run(job, req.timeLimitMs, graceMs, signal);
+      const outcome = await h.run(harnessJob(req, { maxOutputBytes, maxPixels }), req.timeLimitMs, graceMs, signal);
       switch (outcome.kind) {
         case 'reply':
           if (outcome.reply.fatal) replace(h);

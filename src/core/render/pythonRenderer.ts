@@ -29,6 +29,7 @@ import {
   DEFAULT_MAX_PIXELS,
   HARNESS_PY,
   failure,
+  harnessJob,
   parseHarnessReply,
   toRenderResult,
   type HarnessJob,
@@ -687,16 +688,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
         if (disposed) return failure('cancelled', 'the Python renderer was disposed', ms());
         return failure('internal', `the Python process could not start: ${ready.error ?? 'unknown error'}`, ms(), p.raw.slice(0, maxOutputBytes));
       }
-      const job: HarnessJob = {
-        code: req.code,
-        mode: req.mode,
-        width: Math.round(req.width),
-        height: Math.round(req.height),
-        maxOutputBytes,
-        maxPixels,
-        cpuSeconds: Math.ceil(req.timeLimitMs / 1000) + 1,
-      };
-      p.send(job);
+      p.send(harnessJob(req, { maxOutputBytes, maxPixels, cpuSeconds: Math.ceil(req.timeLimitMs / 1000) + 1 }));
       const onAbort = (): void => p.kill('abort');
       signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => p.kill('timeout'), Math.max(1, req.timeLimitMs));
