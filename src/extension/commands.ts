@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { DerenderOptions } from '../core/types';
 import { errorText } from '../core/loop';
 import type { PanelState } from '../shared/protocol';
-import { RunPanel, type CommandResult, type RunInput } from './runPanel';
+import { RunPanel, type CommandResult, type RerunHandler, type RunInput } from './runPanel';
 import { fileName, isImageUri, readImage, resolveImage } from './images';
 import { readSettings, SECRET_KEY } from './settings';
 import { pyodideStatus } from './renderers';
@@ -185,7 +185,7 @@ export async function cancelRun(arg?: unknown): Promise<number> {
 }
 
 /** "Re-run…" from a panel: the same image, with settings the user adjusts. */
-export async function rerun(ext: Ext, imageUri: vscode.Uri | undefined, previous: PanelState): Promise<void> {
+export async function rerun(ext: Ext, imageUri: vscode.Uri | undefined, previous: PanelState, handler?: RerunHandler): Promise<void> {
   const s = readSettings(imageUri);
   let candidates = previous.options?.candidates ?? s.candidates;
   let rounds = previous.options?.rounds ?? s.rounds;
@@ -220,9 +220,15 @@ export async function rerun(ext: Ext, imageUri: vscode.Uri | undefined, previous
       }
     }
     if (pick.id === 'question') {
-      const v = await vscode.window.showInputBox({ title: 'Question (empty for none)', value: question ?? '' });
+      const v = await vscode.window.showInputBox({
+        title: 'Question (empty for none)',
+        value: question ?? '',
+        validateInput: (t) => (t.length > 2000 ? 'At most 2000 characters' : undefined),
+      });
       if (v !== undefined) question = v.trim() || undefined;
     }
   }
-  await startDerender(ext, imageUri, question, { candidates, rounds, modelCritic });
+  const overrides = { candidates, rounds, modelCritic };
+  if (handler) await handler(question, overrides);
+  else await startDerender(ext, imageUri, question, overrides);
 }

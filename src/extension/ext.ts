@@ -5,6 +5,7 @@
 import type * as vscode from 'vscode';
 import type { PanelState } from '../shared/protocol';
 import type { Log } from './log';
+import type { RerunHandler } from './runPanel';
 
 export interface Ext {
   readonly context: vscode.ExtensionContext;
@@ -13,6 +14,6 @@ export interface Ext {
   readonly packagesDir: vscode.Uri;
   /** Acts on a button of an error message ('Show Log', 'Set API Key', 'Open Settings', 'Prepare Renderer' …). */
   onErrorButton(choice: string | undefined): void;
-  /** Runs again on the same image, with settings the user picks. */
-  rerun(imageUri: vscode.Uri | undefined, previous: PanelState): Promise<void>;
+  /** Runs again on the same image, with settings the user picks; `handler` runs it when the panel's run was not on an image file (a notebook output). */
+  rerun(imageUri: vscode.Uri | undefined, previous: PanelState, handler?: RerunHandler): Promise<void>;
 }

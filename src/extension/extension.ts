@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
           return;
       }
     },
-    rerun: (imageUri, previous) => rerun(ext, imageUri, previous),
+    rerun: (imageUri, previous, handler) => rerun(ext, imageUri, previous, handler),
   };
 
   const command = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));

@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { errorText } from '../core/loop';
 import { askForQuestion, openRunPanel } from './commands';
+import type { DerenderOptions } from '../core/types';
 import type { CommandResult } from './runPanel';
 import { openUntitled } from './results';
 import {
@@ -194,13 +195,27 @@ function runImageUri(doc: vscode.NotebookDocument, cell: number, bytes: Uint8Arr
   return doc.uri.scheme === 'untitled' ? vscode.Uri.from({ scheme: 'untitled', path: name }) : vscode.Uri.joinPath(doc.uri, '..', name);
 }
 
-async function runOn(ext: Ext, t: Target, question: string | undefined): Promise<{ result: CommandResult; facts?: RunFacts }> {
+/** Where a finished run's cells go: given the run's facts and its question, inserts them and says where. */
+type Place = (facts: RunFacts, question: string | undefined) => Promise<NotebookRunResult['notebook']>;
+
+/**
+ * Runs on the target's image in a panel, then places the results. The panel's "Re-run…" runs the
+ * same output again with the settings picked there, and places its results the same way (replacing
+ * the cells this run inserted).
+ */
+async function runOn(ext: Ext, t: Target, question: string | undefined, place: Place, overrides: Partial<DerenderOptions> = {}): Promise<NotebookRunResult> {
   const readOnly = vscode.workspace.fs.isWritableFileSystem(t.doc.uri.scheme) === false;
   if (readOnly) void vscode.window.showWarningMessage(`RECODE: ${notebookName(t.doc)} is read-only; the program and the answer will open in editors instead of new cells.`);
-  const panel = await openRunPanel(ext, { kind: 'derender', imageUri: runImageUri(t.doc, t.cell, t.bytes), imageBytes: t.bytes, question });
+  const panel = await openRunPanel(ext, {
+    kind: 'derender',
+    imageUri: runImageUri(t.doc, t.cell, t.bytes),
+    imageBytes: t.bytes,
+    question,
+    rerun: (q, o) => runOn(ext, t, q, place, o),
+  });
   ext.log.info(`[${panel.label}] run started on ${t.label}${question ? ` — question: ${question}` : ''}`);
-  const result = await panel.runDerender();
-  if (result.status !== 'finished' || result.program === undefined) return { result };
+  const result = await panel.runDerender(overrides);
+  if (result.status !== 'finished' || result.program === undefined) return result;
   const state = panel.controller.state;
   const best = state.candidates.find((c) => c.id === state.bestId);
   const a = state.answer;
@@ -217,7 +232,7 @@ async function runOn(ext: Ext, t: Target, question: string | undefined): Promise
     model: state.model,
     sourceLabel: `the image output of ${t.label}`,
   };
-  return { result, facts };
+  return { ...result, notebook: await place(facts, question) };
 }
 
 function toCellData(c: NewCell): vscode.NotebookCellData {
@@ -306,13 +321,16 @@ export async function derenderOutput(ext: Ext, nbArg?: unknown, cellArg?: unknow
     if (!question) return { status: 'cancelled', error: 'no question asked' };
   }
 
-  const { result, facts } = await runOn(ext, t, question);
-  if (!facts) return result;
+  return runOn(ext, t, question, placeUnderOutput(ext, doc, t));
+}
+
+/** Program and answer cells under the image's cell, replacing the ones an earlier run on this image put there. */
+function placeUnderOutput(ext: Ext, doc: vscode.NotebookDocument, t: Target): Place {
   const source = `img:${t.fingerprint}`;
-  const notebook = await insertResults(ext, doc, { index: t.cell, outputId: t.outputId, fingerprint: t.fingerprint }, facts, (anchor) => ({
-    ops: planInsertion(cellsOf(doc), anchor, source, resultCells(facts, source, anchor), ['program', 'answer']),
-  }));
-  return { ...result, notebook };
+  return (facts) =>
+    insertResults(ext, doc, { index: t.cell, outputId: t.outputId, fingerprint: t.fingerprint }, facts, (anchor) => ({
+      ops: planInsertion(cellsOf(doc), anchor, source, resultCells(facts, source, anchor), ['program', 'answer']),
+    }));
 }
 
 export async function answerQuestionAbove(ext: Ext, nbArg?: unknown, cellArg?: unknown): Promise<NotebookRunResult> {
@@ -332,11 +350,14 @@ export async function answerQuestionAbove(ext: Ext, nbArg?: unknown, cellArg?: u
   if ('error' in t) return fail(ext, t.error);
   const questionText = doc.cellAt(found.questionCell).document.getText();
 
-  const { result, facts } = await runOn(ext, t, found.question);
-  if (!facts) return result;
   const source = `q:${t.fingerprint}:${fingerprint(Buffer.from(found.question))}`;
-  const notebook = await insertResults(ext, doc, { index: found.questionCell, text: questionText }, facts, (anchor) => ({
-    ops: planInsertion(cellsOf(doc), anchor, source, [inlineAnswerCell(facts, source, anchor)], ['answer']),
-  }));
-  return { ...result, notebook };
+  const underOutput = placeUnderOutput(ext, doc, t);
+  // A re-run with the same question answers it in place again; with another question, it is a run on the image.
+  return runOn(ext, t, found.question, (facts, question) =>
+    question !== found.question
+      ? underOutput(facts, question)
+      : insertResults(ext, doc, { index: found.questionCell, text: questionText }, facts, (anchor) => ({
+          ops: planInsertion(cellsOf(doc), anchor, source, [inlineAnswerCell(facts, source, anchor)], ['answer']),
+        })),
+  );
 }

@@ -41,7 +41,11 @@ export interface RunInput {
   imageUri: vscode.Uri;
   imageBytes: Uint8Array;
   question?: string;
+  /** What "Re-run…" runs once the user picked the settings (a notebook output: the same output, its cells replaced); default: the image file again. */
+  rerun?: RerunHandler;
 }
+
+export type RerunHandler = (question: string | undefined, overrides: Partial<DerenderOptions>) => Promise<unknown>;
 
 /** A 1×1 transparent PNG, for a panel whose state could not be restored. */
 const BLANK_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
@@ -75,6 +79,7 @@ export class RunPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private imageUri: vscode.Uri | undefined;
   private imageBytes: Uint8Array | undefined;
+  private rerunHandler: RerunHandler | undefined;
 
   static get all(): RunPanel[] {
     return [...RunPanel.panels];
@@ -127,6 +132,7 @@ export class RunPanel implements vscode.Disposable {
     const p = new RunPanel(ext, panel, state);
     p.imageUri = input.imageUri;
     p.imageBytes = input.imageBytes;
+    p.rerunHandler = input.rerun;
     return p;
   }
 
@@ -435,7 +441,7 @@ export class RunPanel implements vscode.Disposable {
         await this.exportData(a.format);
         return;
       case 'rerun':
-        await this.ext.rerun(this.imageUri, state);
+        await this.ext.rerun(this.imageUri, state, this.rerunHandler);
         return;
       case 'save-record':
         await this.openRecord();

@@ -63,4 +63,8 @@ export const E2E = {
   slowDelayMs: 180_000,
   /** The charts the runner copies into the workspace. */
   charts: ['fivebars.png', 'insectsprays-bar.png', 'nile-line.png'],
+  /** The fixture notebook (fivebars as a kept PNG output of its second cell, no kernel). */
+  notebook: 'charts.ipynb',
+  /** The panel's name for a run on that output. */
+  notebookRunLabel: 'charts.cell2.png',
 } as const;

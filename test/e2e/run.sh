@@ -7,6 +7,7 @@
 # usage: test/e2e/run.sh            (npm run test:e2e)
 # env:   RECODE_E2E_TOOLS   the rig's cache folder (default /var/cache/recode-e2e; installed by scripts/setup-e2e.sh)
 #        RECODE_E2E_ONLY=rig   check the rig only (code-server, chromium, the in-host payload): no extension needed
+#        RECODE_E2E_ONLY=ui | inhost   run one suite only
 #        RECODE_E2E_BREAK=<command id>   deliberately break that command in a copy of the VSIX (must make the suites fail)
 #        RECODE_E2E_KEEP=1  keep the run folder (profile, logs) under $TMPDIR
 #        RECODE_E2E_SKIP_BUILD=1   the caller has just run `npm run build` and `tsc -p tsconfig.test.json`
@@ -152,6 +153,8 @@ require('fs').writeFileSync(file, JSON.stringify({
   'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true,
   'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false, 'git.enabled': false, 'files.hotExit': 'off',
+  // VS Code in a browser saves after a delay by default; the suites check that RECODE itself never writes a notebook or an image
+  'files.autoSave': 'off',
   'recode.baseUrl': baseUrl, 'recode.model': 'recode-e2e-model', 'recode.candidates': 3, 'recode.rounds': 1,
   'recode.modelCritic': false, 'recode.renderer': 'python', 'recode.pythonPath': '/usr/bin/python3',
   'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300, 'recode.numericRefinement': 4,
@@ -208,19 +211,24 @@ stop_cs() {
 count() {   # "<suite>: N passed, N failed" from a log → "N M"
   sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" "$2" | tail -1
 }
-s=$(now)
-start_cs
-echo "UI suite:"
-"${ISO[@]}" timeout 900 node "$ROOT/out/test/e2e/ui/main.js" --run 2>&1 | tee "$ART/ui.log"
-read -r ui_pass ui_fail <<< "$(count ui "$ART/ui.log")"; [ -n "${ui_pass:-}" ] || { ui_pass=0; ui_fail=1; }
-ui_secs=$(secs "$s")
-stop_cs
-s=$(now)
-start_cs --vscode-option enable-smoke-test-driver
-echo "in-host suite:"
-"${ISO[@]}" timeout 700 node "$ROOT/out/test/e2e/inhost/launch.js" --run 2>&1 | tee "$ART/inhost.log"
-read -r ih_pass ih_fail <<< "$(count inhost "$ART/inhost.log")"; [ -n "${ih_pass:-}" ] || { ih_pass=0; ih_fail=1; }
-ih_secs=$(secs "$s")
+ui_pass=0; ui_fail=0; ui_secs=0; ih_pass=0; ih_fail=0; ih_secs=0
+if [ "$ONLY" != inhost ]; then
+  s=$(now)
+  start_cs
+  echo "UI suite:"
+  "${ISO[@]}" timeout 900 node "$ROOT/out/test/e2e/ui/main.js" --run 2>&1 | tee "$ART/ui.log"
+  read -r ui_pass ui_fail <<< "$(count ui "$ART/ui.log")"; [ -n "${ui_pass:-}" ] || { ui_pass=0; ui_fail=1; }
+  ui_secs=$(secs "$s")
+  stop_cs
+fi
+if [ "$ONLY" != ui ]; then
+  s=$(now)
+  start_cs --vscode-option enable-smoke-test-driver
+  echo "in-host suite:"
+  "${ISO[@]}" timeout 700 node "$ROOT/out/test/e2e/inhost/launch.js" --run 2>&1 | tee "$ART/inhost.log"
+  read -r ih_pass ih_fail <<< "$(count inhost "$ART/inhost.log")"; [ -n "${ih_pass:-}" ] || { ih_pass=0; ih_fail=1; }
+  ih_secs=$(secs "$s")
+fi
 
 read -r peak_cs peak_ch < "$RUN/mem" 2>/dev/null || { peak_cs=?; peak_ch=?; }
 stop_all; trap - EXIT

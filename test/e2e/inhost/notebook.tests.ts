@@ -54,6 +54,19 @@ export function registerNotebookTests(vscode: typeof VS, _config: E2eConfig): vo
   const recode = (): VS.WorkspaceConfiguration => vscode.workspace.getConfiguration('recode');
   let doc: VS.NotebookDocument;
   const saved = new Map<string, unknown>();
+  /** The notebook file's bytes before any run: RECODE edits the open notebook, never the file. */
+  let onDisk = '';
+  const diskUnchanged = async (when: string): Promise<void> => {
+    const now = Buffer.from(await vscode.workspace.fs.readFile(doc.uri)).toString('utf8');
+    const cells = (text: string): string => {
+      try {
+        return (JSON.parse(text) as { cells: Array<{ cell_type: string; metadata?: { recode?: Mark } }> }).cells.map((c) => `${c.cell_type}${c.metadata?.recode ? `[${c.metadata.recode.kind}]` : ''}`).join(', ');
+      } catch {
+        return `not JSON (${text.length} characters)`;
+      }
+    };
+    assert.ok(now === onDisk, `${NOTEBOOK} was written to disk ${when}; the inserted cells are the user's to save or not. On disk: ${cells(now)}; before: ${cells(onDisk)}`);
+  };
 
   async function run(command: string, ...args: unknown[]): Promise<NotebookRunResult> {
     const r = await vscode.commands.executeCommand<NotebookRunResult>(command, ...args);
@@ -83,6 +96,7 @@ export function registerNotebookTests(vscode: typeof VS, _config: E2eConfig): vo
       }
       const folder = vscode.workspace.workspaceFolders?.[0];
       assert.ok(folder, 'no workspace folder is open');
+      onDisk = Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, NOTEBOOK))).toString('utf8');
       doc = await vscode.workspace.openNotebookDocument(vscode.Uri.joinPath(folder.uri, NOTEBOOK));
       await vscode.window.showNotebookDocument(doc);
       assert.equal(doc.cellCount, 3, `the fixture notebook should have 3 cells:\n${outline(doc)}`);
@@ -128,6 +142,7 @@ export function registerNotebookTests(vscode: typeof VS, _config: E2eConfig): vo
       assert.deepEqual(inserted(r), [3], outline(doc));
       assert.equal(doc.cellCount, 4, outline(doc));
       assert.equal(doc.cellAt(2).document.getText(), FIXTURE_QUESTION, 'the question cell is the user’s, untouched');
+      await diskUnchanged('by the inline answer');
       const answer = doc.cellAt(3);
       assert.equal(answer.kind, vscode.NotebookCellKind.Markup);
       assert.equal(markOf(answer)?.kind, 'answer', outline(doc));
@@ -165,6 +180,8 @@ export function registerNotebookTests(vscode: typeof VS, _config: E2eConfig): vo
       assert.match(text, /\*\*Score:\*\* (0\.9\d\d|1\.000)/, text);
       // The user's cells (and the earlier inline answer) keep their places after the new cells.
       assert.deepEqual([0, 1, 4, 5].map((i) => doc.cellAt(i).document.getText()), before);
+      assert.ok(doc.isDirty, 'the notebook should show unsaved changes');
+      await diskUnchanged('by the run');
 
       // The re-run goes through "Ask about output…" with the question as its automation argument.
       const r2 = await run('recode.askAboutOutput', doc.uri, CHART_CELL, E2E.question);
@@ -179,6 +196,7 @@ export function registerNotebookTests(vscode: typeof VS, _config: E2eConfig): vo
       assert.equal(markOf(doc.cellAt(2))?.runId, r2.runId);
       assert.equal(markOf(doc.cellAt(3))?.runId, r2.runId);
       assert.deepEqual([0, 1, 4, 5].map((i) => doc.cellAt(i).document.getText()), before);
+      await diskUnchanged('by the re-run');
     });
 
     test('each run is one undo step: undo brings back the earlier cells, then removes them', async function () {

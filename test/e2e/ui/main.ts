@@ -207,6 +207,67 @@ async function main(config: E2eConfig): Promise<number> {
       },
     },
     {
+      name: 'derender a notebook chart output from the palette, then Re-run from its panel: the program and answer cells under the chart are replaced, not added',
+      timeoutMs: 300_000,
+      needs: ['set the API key from the palette'],
+      run: async () => {
+        await wb.closeAllEditors();
+        await (await wb.explorerRow(E2E.notebook)).click();
+        // The notebook's status bar says "Cell i of N"; the inserted program cell starts with RECODE's header.
+        const PROGRAM_HEAD = '# RECODE: a program that redraws';
+        const notebookShows = async (what: string, cells: number, programs: number): Promise<void> => {
+          let count: number | undefined;
+          let code: string[] = [];
+          await waitFor(
+            async () => {
+              if (!(await wb.tabs()).some((t) => t.active && t.label === E2E.notebook)) await wb.clickTab(E2E.notebook);
+              count = await wb.notebookCellCount();
+              if (programs > 0) await wb.scrollNotebook(400);
+              code = await wb.notebookCodeCells();
+              const shown = code.filter((c) => c.startsWith(PROGRAM_HEAD));
+              return count === cells && shown.length === programs && shown.every((c) => c.includes(E2E.faithfulLine));
+            },
+            20_000,
+            what,
+            500,
+          ).catch((e: unknown) => {
+            throw new Error(`${e instanceof Error ? e.message : String(e)}; status bar: ${count} cells; code cells on screen: ${JSON.stringify(code.map((c) => c.slice(0, 60)))}`);
+          });
+        };
+        await notebookShows(`the notebook ${E2E.notebook}: 3 cells, no program yet`, 3, 0);
+        const onDisk = (): string => fs.readFileSync(path.join(config.workspace, E2E.notebook), 'utf8');
+        const original = onDisk();
+
+        await wb.runCommand('RECODE: Derender output');
+        const label = E2E.notebookRunLabel;
+        panel = await panelFor(label, 45_000);
+        const s = await panelWhere(panel, 'the notebook run to finish', 120_000, finished);
+        assert.equal(s.status, 'finished', `run ended ${s.status}: ${s.error}`);
+        await notebookShows('5 cells: the winning program (a code cell) and the answer under the chart', 5, 1);
+        await page.screenshot({ path: path.join(config.artifacts, 'ui-notebook-derendered.png') });
+
+        // Re-run from the panel: "Run again" with the same settings; the new run replaces its cells.
+        await wb.clickTab(`RECODE: ${label}`);
+        await wb.clickInPanel(panel, 'rerun');
+        await wb.pick('Run again', 'Run again');
+        await waitFor(async () => (await wb.recodeFrames()).length === 2, 45_000, 'a second panel for the re-run');
+        await waitFor(
+          async () => {
+            const states = await Promise.all((await wb.recodeFrames()).map((f) => wb.panelState(f)));
+            const failedRun = states.find((p) => p.status === 'failed' || p.status === 'cancelled');
+            if (failedRun) throw new Error(`the re-run ended ${failedRun.status}: ${failedRun.error}`);
+            return states.length === 2 && states.every(finished);
+          },
+          120_000,
+          'the re-run to finish',
+          500,
+        );
+        await notebookShows('still 5 cells after the re-run: its program and answer replaced the first run’s', 5, 1);
+        assert.equal(onDisk(), original, `RECODE saved ${E2E.notebook}: the cells are the user's to keep or not`);
+        // The next step's Close All Editors answers "Don't Save" for the notebook.
+      },
+    },
+    {
       name: 'cancel mid-run from the panel: status cancelled and no run going',
       timeoutMs: 120_000,
       needs: ['set the API key from the palette'],

@@ -257,6 +257,43 @@ export class Workbench {
     );
   }
 
+  /**
+   * The code cells of the notebook editor on screen, top to bottom, with the text of their visible
+   * lines (the notebook renders the rows in and near view only).
+   */
+  async notebookCodeCells(): Promise<string[]> {
+    return this.page.evaluate(() =>
+      [...document.querySelectorAll('.notebook-editor .monaco-list-row.code-cell-row')]
+        .filter((r) => r.offsetParent !== null)
+        .map((r) => ({
+          top: parseFloat(r.style.top || '0'),
+          text: [...r.querySelectorAll('.view-lines .view-line')]
+            .map((l) => ({ top: parseFloat(l.style.top || '0'), text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
+            .sort((a, b) => a.top - b.top)
+            .map((l) => l.text)
+            .join('\n'),
+        }))
+        .sort((a, b) => a.top - b.top)
+        .map((c) => c.text),
+    );
+  }
+
+  /** The number of cells of the active notebook, from the status bar's "Cell i of N"; undefined when it shows none. */
+  async notebookCellCount(): Promise<number | undefined> {
+    const texts = await this.page.evaluate(() => [...document.querySelectorAll('.statusbar-item')].map((e) => (e.textContent ?? '').trim()));
+    const m = texts.map((t) => /^Cell \d+ of (\d+)$/.exec(t)).find((x) => x);
+    return m ? Number(m[1]) : undefined;
+  }
+
+  /** Scrolls the notebook editor on screen by `dy` pixels (the mouse wheel over its cell list). */
+  async scrollNotebook(dy: number): Promise<void> {
+    const list = await this.page.$('.notebook-editor .cell-list-container');
+    const box = await list?.boundingBox();
+    if (!box) throw new Error('no notebook editor on screen');
+    await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.mouse.wheel({ deltaY: dy });
+  }
+
   /** The notification toasts on screen. */
   async notifications(): Promise<Notification[]> {
     return this.readNotifications('.notifications-toasts .notification-toast-container .notification-list-item');
