@@ -15,13 +15,13 @@ import { FIXTURES, ROOT, SYSTEM_PYTHON } from './support/paths';
 type Rgb = [number, number, number];
 
 /**
- * A synthetic renderer: reads `values = [...]` (and `kind = 'line'`, `ymax = N` or `ymax = 'auto'`)
- * from the program and draws a 400×300 chart: axis lines, a tick every unit (or every ymax/5),
- * bars or a line. With ymax 'auto' the axis scales to 1.05 × the largest value, as matplotlib's does.
+ * A synthetic renderer: reads `values = [...]` (and `kind = 'line'` or `'hbar'`, `ymax = N` or
+ * `ymax = 'auto'`) from the program and draws a 400×300 chart: axis lines, a tick every unit (or
+ * every ymax/5), bars, horizontal bars or a line. With ymax 'auto' the axis scales to 1.05 × the largest value, as matplotlib's does.
  */
 function draw(program: string): RgbaImage {
   const values = JSON.parse(/values = (\[[^\]]*\])/.exec(program)![1]) as number[];
-  const kind = /kind = 'line'/.test(program) ? 'line' : 'bar';
+  const kind = /kind = 'line'/.test(program) ? 'line' : /kind = 'hbar'/.test(program) ? 'hbar' : 'bar';
   const ymaxText = /ymax = ('auto'|[\d.]+)/.exec(program)?.[1] ?? '10';
   const ymax = ymaxText === "'auto'" ? 1.05 * Math.max(...values) : Number(ymaxText);
   const W = 400, H = 300, x0 = 56, x1 = 380, y0 = 36, y1 = 258;
@@ -40,7 +40,11 @@ function draw(program: string): RgbaImage {
   const tick = ymaxText === "'auto'" ? 1 : ymax / 5;
   for (let v = 0; v <= ymax + 1e-9; v += tick) rect(x0 - 7, Y(v) - 1, x0, Y(v) + 1, [60, 60, 60]);
   const n = values.length, slot = (x1 - x0) / n;
-  if (kind === 'bar') {
+  if (kind === 'hbar') {
+    // horizontal bars, one per row from the top, the values along x (clipped at the axis end)
+    const row = (y1 - y0) / n;
+    values.forEach((v, i) => rect(x0, y0 + (i + 0.15) * row, Math.min(x1, x0 + (v / ymax) * (x1 - x0)), y0 + (i + 0.85) * row, [31, 119, 180]));
+  } else if (kind === 'bar') {
     values.forEach((v, i) => rect(x0 + (i + 0.15) * slot, Math.max(y0, Y(v)), x0 + (i + 0.85) * slot, y1, [31, 119, 180]));
   } else {
     for (let i = 0; i + 1 < n; i++) {
@@ -132,6 +136,19 @@ test('local refinement: a line of 24 points, and a bar drawn past the axis limit
   const bars = [3, 9.2, 5];
   const b = await refineSynthetic(bars, [3, 11.5, 5], 60);
   assert.ok(Math.abs(valuesOf(b.r.program)[1] - 9.2) <= 0.2, b.r.program);
+});
+
+test('local refinement: horizontal bars whose ends have far to go past where their neighbours were probed are recovered', async () => {
+  // every other bar long and drawn short, the others short and drawn long: each end must travel
+  // along its row past the place its neighbour's probe moved pixels (the pixels are the bar's own
+  // along its whole row, not the nearest probe's)
+  const truth = [9, 3, 8.5, 2.5, 9.2, 4, 7.5, 2];
+  const start = truth.map((v, i) => (i % 2 === 0 ? v * 0.7 : v * 1.3 + 2.5));
+  const { r, startScore } = await refineSynthetic(truth, start, 200, "kind = 'hbar'\n");
+  assert.ok(r.score >= startScore);
+  const got = valuesOf(r.program);
+  const off = got.map((v, i) => [i, v, truth[i]]).filter(([, v, t]) => Math.abs(v - t) > 0.2);
+  assert.deepEqual(off, [], `bars not within 2 % of the axis (${r.rendersUsed} renders): ${JSON.stringify(off)}`);
 });
 
 test('local refinement: a line of 60 points is probed many values per render and recovered', async () => {

@@ -274,10 +274,13 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const seen: (Sighting | undefined)[] = new Array(n).fill(undefined);
   /** Per value of a line: where the original's vertex is, read off the original in its column. */
   const vertexAt: (VertexSighting | undefined)[] = new Array(n).fill(undefined);
+  /** Per value whose mark is a bar: the rows (it moves along x) or columns (along y) its end moves in. */
+  const band: (Band | undefined)[] = new Array(n).fill(undefined);
   /** What a probe of value i to `to` (render `p`, moved pixels `changed`) says about it. */
   const takeProbe = (i: number, move: number, to: number, p: View, changed: Int32Array) => {
     const sign = Math.sign(move);
     territory[i] = changed;
+    band[i] = barBand(base.cls, p.cls, changed, w, h);
     seen[i] = probeSighting(base.cls, p.cls, changed, w, values, i, to);
     if (seen[i] && Math.abs(move) <= PROBE) vertexAt[i] = vertexGuess(o.cls, base.cls, p.cls, changed, seen[i]!.k, w, h, Math.abs(seen[i]!.dy) > 2 * Math.abs(seen[i]!.dx), values[i], to);
     // which way is better, judged around the moved pixels
@@ -352,6 +355,7 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     bestValues = values.slice();
     setView(base, t.view);
     territory.fill(undefined);
+    band.fill(undefined);
     seen.fill(undefined);
     vertexAt.fill(undefined);
     probeMoved = false;
@@ -401,7 +405,21 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   // 2. groups of values whose territories (grown by a margin) do not touch
   const margin = Math.max(2, Math.round(0.006 * (w + h)));
   const groups = groupByOverlap(territory, w, h, margin);
-  const cells = groups.map((g) => voronoi(g.map((i) => territory[i]!), w, h));
+  // A bar's pixels are credited to it along its whole row (column), not only near where its probe
+  // moved it: its end may have far to go, past where a neighbour's probe moved. Short lists only
+  // (bars), and only bands that do not cross another member's.
+  const short = (i: number) => c.lists[literals[i].list].literals.length < BATCH_MIN;
+  const cells = groups.map((g) =>
+    voronoi(
+      g.map((i) => {
+        const b = band[i];
+        if (!b || !short(i) || g.some((j) => j !== i && band[j] && (band[j]!.along !== b.along || (band[j]!.lo <= b.hi && b.lo <= band[j]!.hi)))) return territory[i]!;
+        return bandPixels(b, w, h);
+      }),
+      w,
+      h,
+    ),
+  );
 
   // 3. the search: every render tries one step for every active value of a group
   const step = literals.map((_, i) => (r.initialStep ?? 0.08) * c.scale[i]);
@@ -586,6 +604,52 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
     }
   }
   return { values: bestValues, score: bestScore, search: 'local' };
+}
+
+/** The rows (a bar moving along x) or the columns (along y) a bar's end moves in. */
+interface Band { along: 'x' | 'y'; lo: number; hi: number }
+
+/**
+ * A probe's moved pixels as a bar's end: the strip between its old and new end, with the bar's body
+ * (its class in both renders) on one side along the motion and not on the other; undefined when the
+ * moved pixels do not look like that (a line, a point, a wedge).
+ */
+function barBand(a: Int8Array, b: Int8Array, changed: Int32Array, w: number, h: number): Band | undefined {
+  const k = markClass(a, b, changed);
+  if (k < 0 || changed.length < 4) return undefined;
+  let x0 = w, x1 = -1, y0 = h, y1 = -1;
+  for (const q of changed) {
+    const x = q % w, y = (q / w) | 0;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  /** The share of a side's line, just outside the box, that is the mark's class in both renders. */
+  const side = (vertical: boolean, at: number, from: number, to: number): number => {
+    if (at < 0 || at >= (vertical ? w : h)) return 0;
+    let hit = 0, all = 0;
+    for (let t = from; t <= to; t++) {
+      const q = vertical ? t * w + at : at * w + t;
+      all++;
+      if (a[q] === k && b[q] === k) hit++;
+    }
+    return all ? hit / all : 0;
+  };
+  const left = side(true, x0 - 1, y0, y1), right = side(true, x1 + 1, y0, y1);
+  const top = side(false, y0 - 1, x0, x1), bottom = side(false, y1 + 1, x0, x1);
+  const oneSided = (p: number, q: number) => (p >= 0.6 && q <= 0.3) || (q >= 0.6 && p <= 0.3);
+  const acrossClear = (p: number, q: number) => p <= 0.3 && q <= 0.3;
+  if (oneSided(left, right) && acrossClear(top, bottom)) return { along: 'x', lo: y0, hi: y1 };
+  if (oneSided(top, bottom) && acrossClear(left, right)) return { along: 'y', lo: x0, hi: x1 };
+  return undefined;
+}
+
+function bandPixels(b: Band, w: number, h: number): Int32Array {
+  const out: number[] = [];
+  if (b.along === 'x') for (let y = b.lo; y <= b.hi; y++) for (let x = 0; x < w; x++) out.push(y * w + x);
+  else for (let y = 0; y < h; y++) for (let x = b.lo; x <= b.hi; x++) out.push(y * w + x);
+  return Int32Array.from(out);
 }
 
 /** The colour class most of a value's moved pixels have (in either render); -1 if none. */
