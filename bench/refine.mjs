@@ -64,27 +64,17 @@ const isScatter = (chart) => chart.type === 'scatter' && chart.lists.length === 
  * against the true point each point is assigned to (see the header).
  */
 function recovery(chart, startCode, endCode) {
-  if (isScatter(chart)) return scatterRecovery(chart, startCode, endCode);
+  const scatter = isScatter(chart);
+  const ms = scatter ? matchPoints(chart, chart.code, startCode) : undefined;
+  const me = scatter ? matchPoints(chart, chart.code, endCode) : undefined;
   const rows = [];
   for (const l of chart.lists) {
     const truth = getValues(chart.code, l.name), start = getValues(startCode, l.name), end = getValues(endCode, l.name);
     const share = (xs, i) => xs[i] / xs.reduce((a, b) => a + b, 0);
     truth.forEach((v, i) => {
-      const err = (xs) => (l.axis === 'pie' ? Math.abs(share(xs, i) - share(truth, i)) : Math.abs(xs[i] - v) / l.axis);
-      rows.push({ list: l.name, index: i, truth: v, start: start[i], end: end[i], startError: Number(err(start).toFixed(4)), endError: Number(err(end).toFixed(4)) });
-    });
-  }
-  return rows;
-}
-
-function scatterRecovery(chart, startCode, endCode) {
-  const ms = matchPoints(chart, chart.code, startCode), me = matchPoints(chart, chart.code, endCode);
-  const rows = [];
-  for (const l of chart.lists) {
-    const truth = getValues(chart.code, l.name), start = getValues(startCode, l.name), end = getValues(endCode, l.name);
-    truth.forEach((v, i) => {
-      const err = (xs, m) => Math.abs(xs[i] - truth[m[i]]) / l.axis;
-      rows.push({ list: l.name, index: i, truth: v, start: start[i], end: end[i], startMatch: ms[i], endMatch: me[i], startError: Number(err(start, ms).toFixed(4)), endError: Number(err(end, me).toFixed(4)) });
+      const err = (xs, m) => (l.axis === 'pie' ? Math.abs(share(xs, i) - share(truth, i)) : Math.abs(xs[i] - truth[m ? m[i] : i]) / l.axis);
+      const match = scatter ? { startMatch: ms[i], endMatch: me[i] } : {};
+      rows.push({ list: l.name, index: i, truth: v, start: start[i], end: end[i], ...match, startError: Number(err(start, ms).toFixed(4)), endError: Number(err(end, me).toFixed(4)) });
     });
   }
   return rows;

@@ -274,14 +274,19 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const seen: (Sighting | undefined)[] = new Array(n).fill(undefined);
   /** Per value of a line: where the original's vertex is, read off the original in its column. */
   const vertexAt: (VertexSighting | undefined)[] = new Array(n).fill(undefined);
-  /** Per value whose mark is a bar: the rows (it moves along x) or columns (along y) its end moves in. */
+  /**
+   * Per value of a short list (bars) whose mark is a bar: the rows (it moves along x) or columns
+   * (along y) its end moves in.
+   */
   const band: (Band | undefined)[] = new Array(n).fill(undefined);
+  const short = (i: number) => c.lists[literals[i].list].literals.length < BATCH_MIN;
   /** What a probe of value i to `to` (render `p`, moved pixels `changed`) says about it. */
   const takeProbe = (i: number, move: number, to: number, p: View, changed: Int32Array) => {
     const sign = Math.sign(move);
     territory[i] = changed;
-    band[i] = barBand(base.cls, p.cls, changed, w, h);
-    seen[i] = probeSighting(base.cls, p.cls, changed, w, values, i, to);
+    const k = markClass(base.cls, p.cls, changed);
+    band[i] = short(i) ? barBand(base.cls, p.cls, changed, k, w, h) : undefined;
+    seen[i] = probeSighting(base.cls, p.cls, changed, k, w, values, i, to);
     if (seen[i] && Math.abs(move) <= PROBE) vertexAt[i] = vertexGuess(o.cls, base.cls, p.cls, changed, seen[i]!.k, w, h, Math.abs(seen[i]!.dy) > 2 * Math.abs(seen[i]!.dx), values[i], to);
     // which way is better, judged around the moved pixels
     const around = dilateList(changed, w, h, 3);
@@ -406,14 +411,13 @@ async function localSearch(c: SearchContext, renderImage: (p: string) => Promise
   const margin = Math.max(2, Math.round(0.006 * (w + h)));
   const groups = groupByOverlap(territory, w, h, margin);
   // A bar's pixels are credited to it along its whole row (column), not only near where its probe
-  // moved it: its end may have far to go, past where a neighbour's probe moved. Short lists only
-  // (bars), and only bands that do not cross another member's.
-  const short = (i: number) => c.lists[literals[i].list].literals.length < BATCH_MIN;
+  // moved it: its end may have far to go, past where a neighbour's probe moved. Only bands that do
+  // not cross another member's.
   const cells = groups.map((g) =>
     voronoi(
       g.map((i) => {
         const b = band[i];
-        if (!b || !short(i) || g.some((j) => j !== i && band[j] && (band[j]!.along !== b.along || (band[j]!.lo <= b.hi && b.lo <= band[j]!.hi)))) return territory[i]!;
+        if (!b || g.some((j) => j !== i && band[j] && (band[j]!.along !== b.along || (band[j]!.lo <= b.hi && b.lo <= band[j]!.hi)))) return territory[i]!;
         return bandPixels(b, w, h);
       }),
       w,
@@ -614,8 +618,7 @@ interface Band { along: 'x' | 'y'; lo: number; hi: number }
  * (its class in both renders) on one side along the motion and not on the other; undefined when the
  * moved pixels do not look like that (a line, a point, a wedge).
  */
-function barBand(a: Int8Array, b: Int8Array, changed: Int32Array, w: number, h: number): Band | undefined {
-  const k = markClass(a, b, changed);
+function barBand(a: Int8Array, b: Int8Array, changed: Int32Array, k: number, w: number, h: number): Band | undefined {
   if (k < 0 || changed.length < 4) return undefined;
   let x0 = w, x1 = -1, y0 = h, y1 = -1;
   for (const q of changed) {
@@ -652,7 +655,7 @@ function bandPixels(b: Band, w: number, h: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** The colour class most of a value's moved pixels have (in either render); -1 if none. */
+/** The colour class most of a value's moved pixels have (in either render); -1 if none: the probe's `k`. */
 function markClass(a: Int8Array, b: Int8Array, changed: Int32Array): number {
   const counts = new Map<number, number>();
   for (const q of changed) {
@@ -739,8 +742,7 @@ interface Sighting {
   values: number[];
 }
 
-function probeSighting(a: Int8Array, b: Int8Array, changed: Int32Array, w: number, values: number[], i: number, to: number): Sighting | undefined {
-  const k = markClass(a, b, changed);
+function probeSighting(a: Int8Array, b: Int8Array, changed: Int32Array, k: number, w: number, values: number[], i: number, to: number): Sighting | undefined {
   if (k < 0 || to === values[i]) return undefined;
   let ax = 0, ay = 0, an = 0, bx = 0, by = 0, bn = 0;
   for (const q of changed) {
