@@ -341,11 +341,12 @@ test('the program opens with comments saying the question, the answer, the score
     runId: 'run-1',
   });
   const lines = text.split('\n');
-  assert.equal(lines[0], '# RECODE: a program that redraws fivebars.png');
-  assert.equal(lines[1], '# Question: Which bar is the highest?');
-  assert.equal(lines[2], '# Answer: B');
-  assert.equal(lines[3], '# Score: 0.988 (pixel critic, 1 = identical) — candidate r4');
-  assert.equal(lines[4], '# Source image: charts/fivebars.png');
+  assert.equal(lines[0], '# Written by a model from an image — review before running');
+  assert.equal(lines[1], '# RECODE: a program that redraws fivebars.png');
+  assert.equal(lines[2], '# Question: Which bar is the highest?');
+  assert.equal(lines[3], '# Answer: B');
+  assert.equal(lines[4], '# Score: 0.988 (pixel critic, 1 = identical) — candidate r4');
+  assert.equal(lines[5], '# Source image: charts/fivebars.png');
   assert.ok(text.endsWith('plt.bar([1], [2])\n'));
   // Every header line is a comment, whatever the question holds.
   const hostile = programHeader({ imageName: 'x.png', question: 'q\nimport os; os.system("rm -rf ~")\r\n# ok', answer: 'a\u2028print(1)' });

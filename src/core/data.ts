@@ -102,10 +102,21 @@ export function dataToJson(tables: DataTable[]): string {
   return JSON.stringify(tables.map((t) => ({ name: t.name, kind: t.kind, columns: t.columns, rows: t.rows })), null, 2) + '\n';
 }
 
-/** One CSV: a `table` column names which table a row belongs to. RFC 4180 quoting. */
+/**
+ * A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a CR is a
+ * formula to Excel, LibreOffice and Sheets (`=HYPERLINK(…)`, `-2+cmd|…`), so it gets a leading `'`.
+ * A cell that reads as a finite number (`-3.5`, `+2`, `1e-3`) stays a number.
+ */
+export function csvSafeCell(v: string | number): string {
+  const s = String(v);
+  if (!/^[=+\-@\t\r]/.test(s)) return s;
+  return s.trim() !== '' && Number.isFinite(Number(s)) ? s : `'${s}`;
+}
+
+/** One CSV: a `table` column names which table a row belongs to. RFC 4180 quoting; no cell is a formula (csvSafeCell). */
 export function dataToCsv(tables: DataTable[]): string {
   const q = (v: string | number) => {
-    const s = String(v);
+    const s = csvSafeCell(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines: string[] = [];

@@ -15,6 +15,7 @@ import { RunPanel, type CommandResult, type RerunHandler, type RunInput } from '
 import { fileName, isImageUri, readImage, resolveImage } from './images';
 import { readSettings, SECRET_KEY } from './settings';
 import { pyodideStatus } from './renderers';
+import { showError, showInfo } from './notify';
 import type { Ext } from './ext';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -40,7 +41,7 @@ export async function openRunPanel(ext: Ext, input: RunInput): Promise<RunPanel>
 /** One failed start (no image read): one message, and the result says why. */
 function failStart(ext: Ext, error: string): CommandResult {
   ext.log.error(error);
-  void vscode.window.showErrorMessage(`RECODE: ${error}`);
+  void showError(`RECODE: ${error}`);
   return { status: 'failed', error };
 }
 
@@ -150,12 +151,12 @@ export async function setApiKey(ext: Ext, keyArg?: unknown): Promise<boolean> {
   key = key.trim();
   if (key === '') {
     await ext.context.secrets.delete(SECRET_KEY);
-    void vscode.window.showInformationMessage('RECODE: API key removed.');
+    void showInfo('RECODE: API key removed.');
     ext.log.info('API key removed');
   } else {
     await ext.context.secrets.store(SECRET_KEY, key);
     ext.log.setSecrets([key]);
-    if (typeof keyArg !== 'string') void vscode.window.showInformationMessage('RECODE: API key saved in secret storage.');
+    if (typeof keyArg !== 'string') void showInfo('RECODE: API key saved in secret storage.');
     ext.log.info('API key saved in secret storage');
   }
   return true;
@@ -164,7 +165,7 @@ export async function setApiKey(ext: Ext, keyArg?: unknown): Promise<boolean> {
 export async function cancelRun(arg?: unknown): Promise<number> {
   const running = RunPanel.running;
   if (running.length === 0) {
-    if (arg === undefined) void vscode.window.showInformationMessage('RECODE: no run is going.');
+    if (arg === undefined) void showInfo('RECODE: no run is going.');
     return 0;
   }
   let targets: RunPanel[];

@@ -16,6 +16,7 @@ import { askForQuestion, openRunPanel } from './commands';
 import type { DerenderOptions } from '../core/types';
 import type { CommandResult } from './runPanel';
 import { openUntitled } from './results';
+import { showError, showInfo, showWarning } from './notify';
 import {
   answerCellText,
   imageProblem,
@@ -157,7 +158,7 @@ async function resolveCell(doc: vscode.NotebookDocument, arg0: unknown, arg1: un
 
 function fail(ext: Ext, error: string): NotebookRunResult {
   ext.log.error(error);
-  void vscode.window.showErrorMessage(`RECODE: ${error}`);
+  void showError(`RECODE: ${error}`);
   return { status: 'failed', error };
 }
 
@@ -179,7 +180,7 @@ function imageTarget(ext: Ext, doc: vscode.NotebookDocument, index: number, pref
   if (!pick.ok) return { error: pick.message };
   if (pick.note) {
     ext.log.info(pick.note);
-    void vscode.window.showInformationMessage(`RECODE: ${pick.note}`);
+    void showInfo(`RECODE: ${pick.note}`);
   }
   const bytes = imageBytes(cell.outputs[pick.outputIndex].items[pick.itemIndex].data);
   const problem = imageProblem(bytes, `the image output of ${label}`);
@@ -205,7 +206,7 @@ type Place = (facts: RunFacts, question: string | undefined) => Promise<Notebook
  */
 async function runOn(ext: Ext, t: Target, question: string | undefined, place: Place, overrides: Partial<DerenderOptions> = {}): Promise<NotebookRunResult> {
   const readOnly = vscode.workspace.fs.isWritableFileSystem(t.doc.uri.scheme) === false;
-  if (readOnly) void vscode.window.showWarningMessage(`RECODE: ${notebookName(t.doc)} is read-only; the program and the answer will open in editors instead of new cells.`);
+  if (readOnly) void showWarning(`RECODE: ${notebookName(t.doc)} is read-only; the program and the answer will open in editors instead of new cells.`);
   const panel = await openRunPanel(ext, {
     kind: 'derender',
     imageUri: runImageUri(t.doc, t.cell, t.bytes),
@@ -260,7 +261,7 @@ async function applyOps(doc: vscode.NotebookDocument, ops: CellOp[]): Promise<st
 /** Nothing lost: when the cells cannot go into the notebook, the answer opens in an editor (the program editor is already open). */
 async function openInstead(facts: RunFacts, why: string, ext: Ext): Promise<void> {
   ext.log.warn(`notebook cells not inserted: ${why}`);
-  void vscode.window.showWarningMessage(`RECODE: ${why} The program and the answer are open in editors instead.`);
+  void showWarning(`RECODE: ${why} The program and the answer are open in editors instead.`);
   try {
     await openUntitled(undefined, `${answerCellText(facts)}\n---\n\n\`\`\`python\n${programCellText(facts)}\`\`\`\n`, 'markdown', vscode.ViewColumn.Beside);
   } catch (e) {

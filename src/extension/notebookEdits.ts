@@ -4,6 +4,7 @@
  * where they go — a re-run replaces the cells RECODE inserted before (marked in cell metadata),
  * never the user's own cells. notebook.ts turns the plans into one WorkspaceEdit.
  */
+import { describeRiskyLines, MODEL_WRITTEN_LINE, riskyLines } from '../shared/riskyCalls';
 import { imageSize, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../core/image';
 
 export const MARK_KEY = 'recode';
@@ -299,9 +300,12 @@ function md(s: string): string {
 }
 
 export function programCellText(f: RunFacts): string {
-  const head = [`# RECODE: a program that redraws ${oneLine(f.sourceLabel, 200)}`];
+  const head = [MODEL_WRITTEN_LINE, `# RECODE: a program that redraws ${oneLine(f.sourceLabel, 200)}`];
   if (f.score !== undefined) head.push(`# Score: ${f.score.toFixed(3)} (pixel critic, 1 = identical)${f.candidateId ? ` — candidate ${oneLine(f.candidateId, 64)}` : ''}`);
   if (f.runId) head.push(`# Run: ${oneLine(f.runId, 64)}`);
+  const risky = riskyLines(f.program);
+  // Line numbers as the cell shows them: the header, a blank line, then the program.
+  if (risky.length > 0) head.push(`# Review before running — files, processes, network or dynamic code: ${describeRiskyLines(risky, head.length + 2)}`);
   return `${head.join('\n')}\n\n${f.program.replace(/\s+$/, '')}\n`;
 }
 

@@ -12,6 +12,8 @@ import * as vscode from 'vscode';
 import { errorText } from '../core/loop';
 import { checkPackages, downloadPackages, importPackages } from './renderBackends';
 import { RunPanel } from './runPanel';
+import { showError, showInfo, withNotificationProgress } from './notify';
+import { capText } from './untrustedText';
 import type { Ext } from './ext';
 
 export interface PrepareResult {
@@ -66,8 +68,9 @@ export async function prepareRenderer(ext: Ext, arg?: unknown): Promise<PrepareR
   }
 
   await vscode.workspace.fs.createDirectory(ext.packagesDir);
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: mode === 'download' ? 'RECODE: downloading the Pyodide packages' : 'RECODE: importing the Pyodide packages', cancellable: mode === 'download' },
+  const result = await withNotificationProgress(
+    mode === 'download' ? 'RECODE: downloading the Pyodide packages' : 'RECODE: importing the Pyodide packages',
+    mode === 'download',
     async (progress, token): Promise<PrepareResult> => {
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
@@ -98,24 +101,22 @@ export async function prepareRenderer(ext: Ext, arg?: unknown): Promise<PrepareR
 
   if (result.status === 'ready') {
     ext.log.info(`Pyodide packages ready in ${dest}`);
-    void vscode.window.showInformationMessage('RECODE: the Pyodide renderer is ready; programs now render in the panel, offline.');
+    void showInfo('RECODE: the Pyodide renderer is ready; programs now render in the panel, offline.');
   } else if (result.status === 'failed') {
     const err = result.error ?? 'unknown error';
     ext.log.error(`Prepare renderer (${mode}) failed: ${err}`);
     if (mode === 'download') {
-      void vscode.window
-        .showErrorMessage(
-          `RECODE: could not download the Pyodide packages (${err}). Without internet, import them from a folder or archive ("Import from folder…"), or use a local Python with matplotlib ("recode.renderer": "python").`,
-          'Import from Folder…',
-          'Use Local Python',
-          'Show Log',
-        )
-        .then((c) => {
-          if (c === 'Import from Folder…') void vscode.commands.executeCommand('recode.prepareRenderer', { import: true });
-          else ext.onErrorButton(c);
-        });
+      void showError(
+        `RECODE: could not download the Pyodide packages (${capText(err, 300)}). Without internet, import them from a folder or archive ("Import from folder…"), or use a local Python with matplotlib ("recode.renderer": "python").`,
+        'Import from Folder…',
+        'Use Local Python',
+        'Show Log',
+      ).then((c) => {
+        if (c === 'Import from Folder…') void vscode.commands.executeCommand('recode.prepareRenderer', { import: true });
+        else ext.onErrorButton(c);
+      });
     } else {
-      void vscode.window.showErrorMessage(`RECODE: could not import the Pyodide packages from ${from}: ${err}`, 'Show Log').then((c) => ext.onErrorButton(c));
+      void showError(`RECODE: could not import the Pyodide packages from ${from}: ${capText(err, 300)}`, 'Show Log').then((c) => ext.onErrorButton(c));
     }
   }
   await RunPanel.packagesChanged(ext);

@@ -2,6 +2,7 @@
  * The text of the program editor a run opens: comment lines saying where the program came from
  * (question, answer, score, source image), then the program. Pure, testable in Node.
  */
+import { describeRiskyLines, MODEL_WRITTEN_LINE, riskyLines } from '../shared/riskyCalls';
 
 export interface ProgramProvenance {
   imageName: string;
@@ -24,7 +25,7 @@ function line(s: string, max = 400): string {
 }
 
 export function programHeader(p: ProgramProvenance): string {
-  const out: string[] = [`# RECODE: a program that redraws ${line(p.imageName, 200)}`];
+  const out: string[] = [MODEL_WRITTEN_LINE, `# RECODE: a program that redraws ${line(p.imageName, 200)}`];
   if (p.question !== undefined && p.question.trim() !== '') out.push(`# Question: ${line(p.question)}`);
   if (p.answer !== undefined) out.push(`# Answer: ${line(p.answer)}${p.answerComputed === false ? ' (stated by the model, not computed)' : ''}`);
   if (p.score !== undefined) out.push(`# Score: ${p.score.toFixed(3)} (pixel critic, 1 = identical)${p.candidateId ? ` — candidate ${line(p.candidateId, 64)}` : ''}`);
@@ -35,7 +36,11 @@ export function programHeader(p: ProgramProvenance): string {
 }
 
 export function programWithHeader(program: string, p: ProgramProvenance): string {
-  return `${programHeader(p)}\n${program.replace(/\s+$/, '')}\n`;
+  let head = programHeader(p);
+  const risky = riskyLines(program);
+  // Line numbers as the editor shows them: the header, a blank line, then the program.
+  if (risky.length > 0) head += `# Review before running — files, processes, network or dynamic code: ${describeRiskyLines(risky, head.split('\n').length + 1)}\n`;
+  return `${head}\n${program.replace(/\s+$/, '')}\n`;
 }
 
 /** `chart.png` → `chart.recode.py` (next to the image). */

@@ -16,7 +16,8 @@ function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
 }
 
-function clip(s: string, max: number = LIMITS.textChars): string {
+/** Text for the page, within the protocol's limit (the page refuses a longer message whole). */
+export function clip(s: string, max: number = LIMITS.textChars): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
@@ -39,6 +40,11 @@ export function candidateView(c: CandidateInfo): Omit<CandidateView, 'renderSrc'
     renderMs: c.renderMs,
     code: c.code !== undefined ? clip(c.code, LIMITS.codeChars) : undefined,
   };
+}
+
+/** The panel's message for a run that failed with `error` (any length: a program's or a server's text). */
+export function runFailedMessage(error: string): HostMessage {
+  return { type: 'run-ended', status: 'failed', error: clip(error) };
 }
 
 /** The panel messages for one engine event (none for events the panel does not show). */

@@ -10,9 +10,10 @@ import { compareProgram, derender, errorText, type RunOutcome } from '../core/lo
 import { runRecordToJson, type RunRecord } from '../core/runRecord';
 import { imageSize } from '../core/image';
 import { dataToCsv, dataToJson, extractData } from '../core/data';
-import { bytesToBase64, parsePanelState, type PanelState, type RendererView, type WorkerConfig } from '../shared/protocol';
+import { bytesToBase64, LIMITS, parsePanelState, type PanelState, type RendererView, type WorkerConfig } from '../shared/protocol';
 import { initialPanelState, programOf, restoredPanelState } from '../shared/panelState';
 import { PanelController, type UserAction } from './panelController';
+import { clip, runFailedMessage } from './runEvents';
 import { WebviewRenderer } from './webviewRenderer';
 import { makeNonce, panelHtml } from './html';
 import { programWithHeader } from './programText';
@@ -20,6 +21,7 @@ import { openDataEditor, openProgramEditor, saveRunRecord } from './results';
 import { fileName, isImageUri, mimeOf } from './images';
 import { derenderOptions, readSettings, type Settings } from './settings';
 import { createModelFromSettings } from './model';
+import { showError, showInfo, showWarning, withNotificationProgress } from './notify';
 import { chooseRenderer, pyodideStatus, type RendererChoice } from './renderers';
 import type { Ext } from './ext';
 
@@ -61,7 +63,8 @@ export function webviewOptions(ext: Ext): vscode.WebviewPanelOptions & vscode.We
     enableCommandUris: false,
     enableFindWidget: true,
     retainContextWhenHidden: true,
-    localResourceRoots: [vscode.Uri.joinPath(ext.context.extensionUri, 'dist'), ext.context.globalStorageUri],
+    // The page's scripts and Pyodide (dist) and the prepared Pyodide packages; not the rest of global storage (earlier run records).
+    localResourceRoots: [vscode.Uri.joinPath(ext.context.extensionUri, 'dist'), ext.packagesDir],
   };
 }
 
@@ -233,9 +236,9 @@ export class RunPanel implements vscode.Disposable {
   // -------------------------------------------------------------------------------------------
 
   private fail(error: string, buttons: string[] = ['Show Log']): CommandResult {
-    this.controller.apply({ type: 'run-ended', status: 'failed', error });
+    this.controller.apply(runFailedMessage(error));
     this.ext.log.error(`[${this.label}] ${error}`);
-    void vscode.window.showErrorMessage(`RECODE: ${error}`, ...buttons).then((choice) => this.ext.onErrorButton(choice));
+    void showError(`RECODE: ${error}`, ...buttons).then((choice) => this.ext.onErrorButton(choice));
     return { status: 'failed', error };
   }
 
@@ -248,7 +251,7 @@ export class RunPanel implements vscode.Disposable {
     const abort = (this.abort = new AbortController());
     const title = `RECODE: ${this.label}`;
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      return await withNotificationProgress(title, true, async (progress, token) => {
         token.onCancellationRequested(() => this.cancel());
         progress.report({ message: 'choosing a renderer…' });
         const choice = await this.setUpRenderer(settings);
@@ -258,7 +261,7 @@ export class RunPanel implements vscode.Disposable {
         this.ext.log.setSecrets([m.apiKey]);
         if (!m.model) return this.fail(m.problem ?? 'no model configured', ['Open Settings', 'Set API Key']);
         this.ext.log.info(`[${this.label}] derendering with ${m.model.description}, renderer ${choice.view.name}${choice.view.detail ? ` (${choice.view.detail})` : ''}`);
-        this.controller.apply({ type: 'log', line: { level: 'info', message: `model ${m.model.description}` } });
+        this.controller.apply({ type: 'log', line: { level: 'info', message: clip(`model ${m.model.description}`) } });
 
         let image = bytes;
         if (mimeOf(bytes) === 'image/webp') {
@@ -311,7 +314,7 @@ export class RunPanel implements vscode.Disposable {
   private async endFinished(outcome: RunOutcome): Promise<CommandResult> {
     const s = outcome.summary!;
     if (this.controller.state.status === 'running') {
-      this.controller.apply({ type: 'run-ended', status: 'finished', program: s.program, bestCandidateId: s.bestCandidateId, durationMs: s.durationMs, usage: s.usage });
+      this.controller.apply({ type: 'run-ended', status: 'finished', program: clip(s.program, LIMITS.codeChars), bestCandidateId: s.bestCandidateId, durationMs: s.durationMs, usage: s.usage });
     }
     const text = programWithHeader(s.program, {
       imageName: this.label,
@@ -342,12 +345,12 @@ export class RunPanel implements vscode.Disposable {
     const settings = readSettings(this.imageUri);
     const abort = (this.abort = new AbortController());
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `RECODE: comparing ${programName} with ${this.label}`, cancellable: true }, async (progress, token) => {
+      return await withNotificationProgress(`RECODE: comparing ${programName} with ${this.label}`, true, async (progress, token) => {
         token.onCancellationRequested(() => this.cancel());
         const choice = await this.setUpRenderer(settings);
         if (choice.kind === 'none') return this.fail(choice.problem, choice.buttons);
         const id = 'given';
-        this.controller.apply({ type: 'candidate', candidate: { id, round: 0, source: 'given', state: 'rendering', code } });
+        this.controller.apply({ type: 'candidate', candidate: { id, round: 0, source: 'given', state: 'rendering', code: clip(code, LIMITS.codeChars) } });
         progress.report({ message: 'rendering…' });
         let c;
         try {
@@ -360,7 +363,7 @@ export class RunPanel implements vscode.Disposable {
         if (c.render.png) this.controller.apply({ type: 'candidate-render', candidateId: id, png: bytesToBase64(c.render.png), renderMs: c.render.durationMs });
         if (!c.render.ok || !c.score) {
           const err = `${programName} did not render: ${c.render.error ?? 'no figure'}`;
-          this.controller.apply({ type: 'candidate-failed', candidateId: id, stage: 'render', error: c.render.error ?? 'no figure' });
+          this.controller.apply({ type: 'candidate-failed', candidateId: id, stage: 'render', error: clip(c.render.error ?? 'no figure') });
           if (c.render.traceback) this.ext.log.warn(`[${this.label}] ${c.render.traceback}`);
           if (c.render.errorKind === 'cancelled') return this.endCancelled();
           return this.fail(err);
@@ -369,7 +372,7 @@ export class RunPanel implements vscode.Disposable {
         this.controller.apply({ type: 'candidate-scored', candidateId: id, score });
         this.controller.apply({ type: 'best', candidateId: id, score, diffPng: c.diffPng ? bytesToBase64(c.diffPng) : undefined });
         this.controller.apply({ type: 'round', round: { round: 0, bestCandidateId: id, bestScore: c.score.score, improved: true } });
-        this.controller.apply({ type: 'run-ended', status: 'finished', program: code, bestCandidateId: id, durationMs: c.render.durationMs });
+        this.controller.apply({ type: 'run-ended', status: 'finished', program: clip(code, LIMITS.codeChars), bestCandidateId: id, durationMs: c.render.durationMs });
         this.ext.log.info(`[${this.label}] ${programName} scores ${c.score.score.toFixed(3)} against ${this.label}`);
         return { status: 'finished', program: code, score: c.score.score };
       });
@@ -413,7 +416,7 @@ export class RunPanel implements vscode.Disposable {
       case 'open-program': {
         const program = programOf(state, a.candidateId);
         if (!program) {
-          void vscode.window.showInformationMessage('RECODE: there is no program to open yet.');
+          void showInfo('RECODE: there is no program to open yet.');
           return;
         }
         const cand = a.candidateId ? state.candidates.find((c) => c.id === a.candidateId) : state.candidates.find((c) => c.id === state.bestId);
@@ -455,28 +458,28 @@ export class RunPanel implements vscode.Disposable {
   private async exportData(format: 'csv' | 'json'): Promise<void> {
     const program = programOf(this.controller.state);
     if (!program) {
-      void vscode.window.showInformationMessage('RECODE: there is no program to export data from yet.');
+      void showInfo('RECODE: there is no program to export data from yet.');
       return;
     }
     if (!this.renderer) {
       const choice = await this.setUpRenderer(readSettings(this.imageUri));
       if (choice.kind === 'none') {
-        void vscode.window.showErrorMessage(`RECODE: cannot export the data: ${choice.problem}`);
+        void showError(`RECODE: cannot export the data: ${choice.problem}`);
         return;
       }
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'RECODE: reading the data back from the program…', cancellable: true }, async (_p, token) => {
+    await withNotificationProgress('RECODE: reading the data back from the program…', true, async (_p, token) => {
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
       try {
         const { tables } = await extractData(program, this.renderer!, ac.signal);
         if (tables.length === 0) {
-          void vscode.window.showWarningMessage('RECODE: the program draws no bars, lines, points or pie slices to export.');
+          void showWarning('RECODE: the program draws no bars, lines, points or pie slices to export.');
           return;
         }
         await openDataEditor(this.imageUri, this.controller.state.imageName, format === 'csv' ? dataToCsv(tables) : dataToJson(tables), format);
       } catch (e) {
-        if (!ac.signal.aborted) void vscode.window.showErrorMessage(`RECODE: ${errorText(e)}`);
+        if (!ac.signal.aborted) void showError(`RECODE: ${errorText(e)}`);
       } finally {
         await this.releaseProcessRenderer();
       }
@@ -501,12 +504,12 @@ export class RunPanel implements vscode.Disposable {
       }
     }
     if (!uri) {
-      void vscode.window.showWarningMessage('RECODE: this run has no record to save.');
+      void showWarning('RECODE: this run has no record to save.');
       return;
     }
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-    void vscode.window.showInformationMessage(`RECODE: run record saved to ${uri.fsPath}`);
+    void showInfo(`RECODE: run record saved to ${uri.fsPath}`);
   }
 
   private onPanelClosed(): void {

@@ -16,7 +16,8 @@ import {
   type PanelState,
   type WebviewMessage,
 } from '../../src/shared/protocol';
-import { reducePanel } from '../../src/shared/panelState';
+import { programOf, reducePanel } from '../../src/shared/panelState';
+import { describeRiskyLines, riskyLines } from '../../src/shared/riskyCalls';
 import { PyodideWorkerHost, errorText, type WorkerStatus } from './workerHost';
 
 interface VsCodeApi {
@@ -89,6 +90,8 @@ class PanelView {
   private readonly rendererText = el('span', { class: 'renderer-text' });
   private readonly prepareSlot = el('span', { class: 'prepare-slot' });
   private readonly errorSlot = el('div', { class: 'error-slot' });
+  private readonly riskNote = el('div', { class: 'risk', 'data-testid': 'risky-calls', role: 'note', hidden: '' });
+  private riskOf: string | undefined;
   private readonly qa = el('section', { class: 'qa' });
   private readonly originalImg = el('img', { 'data-testid': 'original', alt: 'The original image' });
   private readonly originalCaption = el('figcaption');
@@ -136,7 +139,7 @@ class PanelView {
     const roundsSection = el('section', { class: 'rounds', 'data-testid': 'rounds' }, el('h2', {}, 'Rounds'), this.rounds);
     const candSection = el('section', { class: 'candidates' }, el('h2', {}, 'Candidates ', this.candidateCount), this.candidates);
     const log = el('details', { class: 'log' }, this.logSummary, this.logPre);
-    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.qa, figures, roundsSection, candSection, log);
+    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.riskNote, this.qa, figures, roundsSection, candSection, log);
   }
 
   render(s: PanelState): void {
@@ -158,6 +161,7 @@ class PanelView {
 
     this.renderRenderer(s);
     this.renderError(s);
+    this.renderRisk(s);
     this.renderQa(s);
 
     setImg(this.originalImg, s.imageSrc);
@@ -216,6 +220,16 @@ class PanelView {
     }
     if (existing) setText(existing, s.error);
     else this.errorSlot.append(el('div', { class: 'error', 'data-testid': 'error', role: 'alert' }, s.error));
+  }
+
+  /** The winning program's lines that reach files, processes, the network or dynamic code (src/shared/riskyCalls). */
+  private renderRisk(s: PanelState): void {
+    const program = programOf(s);
+    if (program === this.riskOf) return;
+    this.riskOf = program;
+    const risky = program ? riskyLines(program) : [];
+    this.riskNote.hidden = risky.length === 0;
+    setText(this.riskNote, risky.length === 0 ? '' : `This program was written by a model from an image. Review before you run it yourself — it uses files, processes, the network or dynamic code: ${describeRiskyLines(risky)}.`);
   }
 
   private renderQa(s: PanelState): void {
