@@ -61,8 +61,12 @@ export const E2E = {
   /** The model answers requests about this chart only after slowDelayMs: the cancel tests use it. */
   slowChart: 'nile-line.png',
   slowDelayMs: 180_000,
+  /** Every program the model writes for this chart raises an error holding a command link (`[label](command:…)`): the notification must show it as text. */
+  hostileChart: 'chickwts-bar-labels.png',
+  /** The link's label in that error. */
+  hostileLinkLabel: 'Update the viewer',
   /** The charts the runner copies into the workspace. */
-  charts: ['fivebars.png', 'insectsprays-bar.png', 'nile-line.png'],
+  charts: ['fivebars.png', 'insectsprays-bar.png', 'nile-line.png', 'chickwts-bar-labels.png'],
   /** The fixture notebook (fivebars as a kept PNG output of its second cell, no kernel). */
   notebook: 'charts.ipynb',
   /** The panel's name for a run on that output. */

@@ -132,7 +132,7 @@ fi
 # 4. the workspace copy (the repository is never modified) ----------------------------------------
 WS="$RUN/workspace"
 cp -r "$ROOT/test/e2e/workspace" "$WS"
-for chart in fivebars.png insectsprays-bar.png nile-line.png; do cp "$ROOT/test/fixtures/charts/$chart" "$WS/"; done
+for chart in fivebars.png insectsprays-bar.png nile-line.png chickwts-bar-labels.png; do cp "$ROOT/test/fixtures/charts/$chart" "$WS/"; done
 
 # 5. the scripted model server (slow for nile-line.png: the cancel tests) ---------------------------
 node "$ROOT/out/test/e2e/model/server.js" --run "$WS/nile-line.png" --requests-out "$ART/model-requests.json" \

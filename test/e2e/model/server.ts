@@ -12,6 +12,8 @@
  * - refine, answer, critic: one reply each, always the same.
  * - Any request whose image (the original, sent first) is SLOW_CHART waits E2E.slowDelayMs before
  *   answering: the cancel tests derender that chart, so no setting needs to change mid-session.
+ * - Every generate request about E2E.hostileChart gets hostile.md: a program whose error holds a
+ *   command link, so the run fails with it in its message.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +24,7 @@ const RUN_GAP_MS = 2_000;
 
 export interface Replies {
   generate: string[];
+  hostile: string;
   refine: string;
   answer: string;
   critic: string;
@@ -29,14 +32,17 @@ export interface Replies {
 
 export function readReplies(dir: string): Replies {
   const reply = (name: string): string => fs.readFileSync(path.join(dir, `${name}.md`), 'utf8');
-  return { generate: [reply('faithful'), reply('wrong'), reply('broken')], refine: reply('refine'), answer: reply('answer'), critic: reply('critic') };
+  return { generate: [reply('faithful'), reply('wrong'), reply('broken')], hostile: reply('hostile'), refine: reply('refine'), answer: reply('answer'), critic: reply('critic') };
 }
 
-/** The script: see the file comment. `slowImage` is the base64 of the chart whose replies are slow. */
-export function e2eScript(replies: Replies, slowImage: string): (req: RecordedRequest) => ScriptStep {
+/** The script: see the file comment. `slowImage` / `hostileImage`: the base64 of the charts whose replies are slow / hostile. */
+export function e2eScript(replies: Replies, slowImage: string, hostileImage?: string): (req: RecordedRequest) => ScriptStep {
   let lastGenerate = 0;
   let nextCandidate = 0;
   return (req) => {
+    const original = req.imageUrls[0] ?? '';
+    const image = original.slice(original.indexOf(',') + 1);
+    if (hostileImage !== undefined && image === hostileImage && req.purpose === 'generate') return { text: replies.hostile };
     let text: string;
     switch (req.purpose) {
       case 'generate': {
@@ -57,8 +63,7 @@ export function e2eScript(replies: Replies, slowImage: string): (req: RecordedRe
       default:
         return { status: 500, body: { error: { message: 'e2e model: a request without a [recode:PURPOSE] marker', type: 'server_error' } } };
     }
-    const original = req.imageUrls[0] ?? '';
-    const slow = original.slice(original.indexOf(',') + 1) === slowImage;
+    const slow = image === slowImage;
     return slow ? { delayMs: E2E.slowDelayMs, then: { text } } : { text };
   };
 }
@@ -71,7 +76,11 @@ async function main(): Promise<void> {
   const requestsOut = outAt >= 0 ? args[outAt + 1] : undefined;
   const replies = readReplies(path.join(repoRoot(__dirname), 'test', 'e2e', 'model'));
   const server = await startScriptedServer({
-    script: e2eScript(replies, fs.readFileSync(slowChart).toString('base64')),
+    script: e2eScript(
+      replies,
+      fs.readFileSync(slowChart).toString('base64'),
+      fs.readFileSync(path.join(repoRoot(__dirname), 'test', 'fixtures', 'charts', E2E.hostileChart)).toString('base64'),
+    ),
     apiKey: E2E.apiKey,
     models: [E2E.model],
   });

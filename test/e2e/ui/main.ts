@@ -215,6 +215,7 @@ async function main(config: E2eConfig): Promise<number> {
         await (await wb.explorerRow(E2E.notebook)).click();
         // The notebook's status bar says "Cell i of N"; the inserted program cell starts with RECODE's header.
         const PROGRAM_HEAD = '# RECODE: a program that redraws';
+        const MODEL_WARNING = '# Written by a model from an image — review before running';
         const notebookShows = async (what: string, cells: number, programs: number): Promise<void> => {
           let count: number | undefined;
           let code: string[] = [];
@@ -224,7 +225,7 @@ async function main(config: E2eConfig): Promise<number> {
               count = await wb.notebookCellCount();
               if (programs > 0) await wb.scrollNotebook(400);
               code = await wb.notebookCodeCells();
-              const shown = code.filter((c) => c.startsWith(PROGRAM_HEAD));
+              const shown = code.filter((c) => c.startsWith(`${MODEL_WARNING}\n${PROGRAM_HEAD}`));
               return count === cells && shown.length === programs && shown.every((c) => c.includes(E2E.faithfulLine));
             },
             20_000,
@@ -291,6 +292,29 @@ async function main(config: E2eConfig): Promise<number> {
         await sleep(1_500);
         assert.equal((await seenRequests(config.model.url)).length, asked, 'the model was asked again after cancel');
         assert.ok(cancelMs < 5_000, `cancel took ${cancelMs} ms`);
+      },
+    },
+    {
+      name: 'a model reply holding a command link: the run fails and the error notification shows the link as plain text, not as a link',
+      timeoutMs: 150_000,
+      needs: ['set the API key from the palette'],
+      run: async () => {
+        await wb.closeAllEditors();
+        await wb.clearNotifications();
+        await wb.runCommand('RECODE: Derender image');
+        await wb.pick('chickwts', E2E.hostileChart);
+        panel = await panelFor(E2E.hostileChart, 45_000);
+        const s = await panelWhere(panel, 'the run to fail', 90_000, finished);
+        assert.equal(s.status, 'failed', `run ended ${s.status}: ${s.error}`);
+        assert.ok(s.error.includes(E2E.hostileLinkLabel), `the panel shows the program's error: "${s.error}"`);
+        const toast = await waitFor(
+          async () => (await wb.notificationLinks()).find((n) => n.severity === 'error' && n.message.includes(E2E.hostileLinkLabel)),
+          20_000,
+          `an error notification naming "${E2E.hostileLinkLabel}"`,
+        );
+        await page.screenshot({ path: path.join(config.artifacts, 'ui-hostile-notification.png') });
+        assert.deepEqual(toast.links, [], `the notification made links of the model's text: ${JSON.stringify(toast)}`);
+        assert.ok(!/command:/i.test(toast.message), `the notification shows a command URI: "${toast.message}"`);
       },
     },
     {

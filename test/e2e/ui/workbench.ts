@@ -331,6 +331,22 @@ export class Workbench {
     }, selector);
   }
 
+  /** The notification toasts with the links VS Code made in their messages (href, or the anchor's text when it has none). */
+  async notificationLinks(): Promise<Array<Notification & { links: string[] }>> {
+    return this.page.evaluate(() => {
+      return [...document.querySelectorAll('.notifications-toasts .notification-toast-container .notification-list-item')].map((n) => {
+        const cls = n.querySelector('.notification-list-item-icon')?.className ?? '';
+        const msg = n.querySelector('.notification-list-item-message');
+        return {
+          severity: (/codicon-error/.test(cls) ? 'error' : /codicon-warning/.test(cls) ? 'warning' : 'info') as 'error' | 'warning' | 'info',
+          message: (msg?.textContent ?? '').trim(),
+          progress: false,
+          links: [...(msg?.querySelectorAll('a') ?? [])].map((a) => a.getAttribute('href') ?? a.getAttribute('data-href') ?? (a.textContent ?? '')),
+        };
+      });
+    });
+  }
+
   async clearNotifications(): Promise<void> {
     await this.runCommand('Notifications: Clear All Notifications', 20_000);
     await waitFor(async () => (await this.notifications()).filter((n) => !n.progress).length === 0, 5_000, 'notifications to clear');
