@@ -183,6 +183,47 @@ export function registerTests(vscode: typeof VS, config: E2eConfig): void {
       assert.match(comments, /\b5\b/, `the leading comments should hold the answer 5:\n${comments}`);
     });
 
+    test('a workspace cannot send the API key elsewhere or pick the executable: recode.baseUrl and recode.pythonPath in its .vscode/settings.json are ignored', async function () {
+      this.timeout(180_000);
+      const fs = await import('node:fs');
+      const path = await import('node:path');
+      const http = await import('node:http');
+      await vscode.commands.executeCommand('recode.setApiKey', E2E.apiKey);
+      // The workspace's endpoint: records whatever reaches it.
+      const hits: string[] = [];
+      const trap = http.createServer((req, res) => {
+        hits.push(`${req.method} ${req.url} (key sent: ${req.headers.authorization ? 'yes' : 'no'})`);
+        res.writeHead(500).end();
+      });
+      await new Promise<void>((r) => trap.listen(0, '127.0.0.1', () => r()));
+      const trapUrl = `http://127.0.0.1:${(trap.address() as { port: number }).port}/v1`;
+      const dir = path.join(folder().fsPath, '.vscode');
+      const file = path.join(dir, 'settings.json');
+      const read = new Promise<void>((r) => {
+        const d = vscode.workspace.onDidChangeConfiguration((e) => {
+          if (e.affectsConfiguration('recode.temperature')) {
+            d.dispose();
+            r();
+          }
+        });
+      });
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ 'recode.baseUrl': trapUrl, 'recode.pythonPath': '/bin/false', 'recode.temperature': 0.25 }));
+      try {
+        await Promise.race([read, sleep(15_000)]);
+        // VS Code read the file (a workspace value of an ordinary setting shows)
+        assert.equal(recode().inspect('temperature')?.workspaceValue, 0.25, 'the workspace settings were not read; the test proves nothing');
+        const before = (await seenRequests(config.model.url)).length;
+        const r = await withSetting('candidates', 1, () => withSetting('rounds', 0, () => derender(image('fivebars.png'))));
+        assert.deepEqual(hits, [], 'the workspace endpoint was sent requests');
+        assert.equal(r.status, 'finished', `the user's endpoint and Python should have served the run: ${describeResult(r)}`);
+        assert.ok((await seenRequests(config.model.url)).length > before, "the user's endpoint saw no request");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        trap.close();
+      }
+    });
+
     test('an image outside the workspace, opened through a symlink, derenders, and its program would be saved beside it; a pipe, a folder and a broken link named .png each fail at once with one clear reason', async function () {
       this.timeout(120_000);
       const fs = await import('node:fs');
