@@ -155,9 +155,16 @@ require('fs').writeFileSync(file, JSON.stringify({
   'security.workspace.trust.enabled': false, 'git.enabled': false, 'files.hotExit': 'off',
   // VS Code in a browser saves after a delay by default; the suites check that RECODE itself never writes a notebook or an image
   'files.autoSave': 'off',
-  'recode.baseUrl': baseUrl, 'recode.model': 'recode-e2e-model', 'recode.candidates': 3, 'recode.rounds': 1,
-  'recode.modelCritic': false, 'recode.renderer': 'python', 'recode.pythonPath': '/usr/bin/python3',
+  'recode.model': 'recode-e2e-model', 'recode.candidates': 3, 'recode.rounds': 1,
+  'recode.modelCritic': false, 'recode.renderer': 'python',
   'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300, 'recode.numericRefinement': 4,
+}, null, 2));
+// recode.baseUrl and recode.pythonPath are machine-scoped (no workspace may set them): in a remote
+// window such as code-server's they are read from the machine's settings, not the browser's user settings.
+const machine = require('path').join(require('path').dirname(file), '..', 'Machine');
+require('fs').mkdirSync(machine, { recursive: true });
+require('fs').writeFileSync(require('path').join(machine, 'settings.json'), JSON.stringify({
+  'recode.baseUrl': baseUrl, 'recode.pythonPath': '/usr/bin/python3',
 }, null, 2));
 JS
 if [ "$ONLY" != rig ]; then
