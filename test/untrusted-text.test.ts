@@ -50,13 +50,33 @@ test('attacker text in a notification makes no link: no [label](command:…) sur
   assert.ok(links(HOSTILE[0] as string)[0]?.startsWith('command:workbench.action.terminal.sendSequence'));
   assert.equal(links(HOSTILE[3] as string).length, 1, 'a backslash-escaped link is still a link');
   // What the user reads stays readable.
-  assert.equal(plainNotice('RECODE: fivebars.png: [Fix it](command:x)'), 'RECODE: fivebars.png: ［Fix it］(command∶x)');
-  assert.equal(plainNotice("KeyError: ['a'] (401)"), "KeyError: ［'a'］ (401)");
+  assert.equal(plainNotice('RECODE: fivebars.png: [Fix it](command:x)'), 'RECODE: fivebars.png: [Fix it] (command∶x)');
+  assert.equal(plainNotice("KeyError: ['a'] (401) f(x)[0]"), "KeyError: ['a'] (401) f(x)[0]");
+  assert.ok(!plainNotice('[a]](b)[c]\n(d)[e]   (f)').includes(']('));
+});
+
+test('no link survives in 10 000 random link-shaped strings (separators, controls, nesting, case)', () => {
+  const filler = ['x', 'a b', '[', ']', '(', ')', '\u0000', '\u200B', '\u202E', '"', '\\', '', ''];
+  const seps = ['', '', '', '\u0000', '\u200B', '\u2066', '\u00AD', '\u007F', '\u009B', ' ', '\n', '\\'];
+  const schemes = ['command:', 'COMMAND:', 'Command:', 'https://', 'file:', 'command\u0000:', 'comm\u200Band:'];
+  let seed = 12345;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const pick = <T>(a: T[]): T => a[rnd(a.length)] as T;
+  const some = (n: number) => Array.from({ length: rnd(n) }, () => pick(filler)).join('');
+  let linksBefore = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const raw = `${some(4)}[${pick(['x', 'Fix it', 'a' + pick(seps) + 'b'])}${some(2)}]${pick(seps)}(${pick(schemes)}${pick(['x', 'workbench.action.x?%7B%7D'])}${pick(seps)})${some(4)}`;
+    linksBefore += links(raw).length > 0 ? 1 : 0;
+    const after = plainNotice(raw);
+    assert.deepEqual(links(after), [], `${JSON.stringify(raw)} → ${JSON.stringify(after)}`);
+    assert.ok(!after.includes(']('), JSON.stringify(after));
+  }
+  assert.ok(linksBefore > 1000, `the generator should make real links often (${linksBefore})`);
 });
 
 test('a notification is one line of visible text, capped', () => {
   assert.equal(plainNotice('line 1\nline 2\r\n\tline 3'), 'line 1 line 2 line 3');
-  assert.equal(plainNotice('bell\u0007 nul\u0000 esc\u001b[31m c1\u009b'), 'bell nul esc［31m c1');
+  assert.equal(plainNotice('bell\u0007 nul\u0000 esc\u001b[31m c1\u009b'), 'bell nul esc[31m c1');
   // bidi overrides and invisible characters that would make text read differently than it is
   assert.equal(plainNotice('evil\u202Egnp.exe\u200B\uFEFF\u2066x\u2069'), 'evilgnp.exex');
   const long = plainNotice('x'.repeat(5000));

@@ -5,8 +5,10 @@
  * A notification (showErrorMessage & co., a progress notification's title and message) turns
  * `[label](command:id?args)` into a link that runs the command with those arguments when clicked
  * (VS Code's parseLinkedText: `\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^\)\s]+)…\)`); it
- * knows no escape character, so a backslash does not help. plainNotice leaves no ASCII bracket, so
- * that grammar cannot match anywhere in the message.
+ * knows no escape character, so a backslash does not help. plainNotice leaves no `]` right before a
+ * `(` (it puts a space between), so that grammar cannot match anywhere in the message, and the text
+ * still reads as it was written (`KeyError: ['a']` stays exact; full-width brackets would show as
+ * boxes where no CJK font is installed).
  */
 
 /** The longest notification text RECODE shows (the panel and the log keep the whole text). */
@@ -27,15 +29,14 @@ export function capText(s: string, max: number): string {
 
 /**
  * One line of text that is safe in a notification: no control or invisible format characters, no
- * link syntax (`[` `]` become the full-width ［ ］, `command:` loses its colon), whitespace
- * collapsed, at most `max` characters.
+ * link syntax (`](` becomes `] (`, `command:` gets a look-alike colon ∶), whitespace collapsed, at
+ * most `max` characters.
  */
 export function plainNotice(text: unknown, max = NOTICE_MAX_CHARS): string {
   const s = String(text ?? '')
     .replace(SPACE, ' ')
     .replace(CONTROL, '')
-    .replace(/\[/g, '\uFF3B')
-    .replace(/\]/g, '\uFF3D')
+    .replace(/\]\s*\(/g, '] (')
     .replace(/(command):/gi, '$1\u2236')
     .replace(/ {2,}/g, ' ')
     .trim();
