@@ -55,11 +55,12 @@ abort() {   # a failure before the suites ran: one failed test, said plainly
 }
 
 # One real VS Code at a time on this machine: two runs would starve each other (2 cores) and share
-# test-artifacts/e2e. A second run waits for the first.
-exec 8>"${TMPDIR:-/tmp}/recode-e2e.lock"
+# test-artifacts/e2e. A second run waits for the first. (Not the file callers lock around this
+# script, /tmp/recode-e2e.lock: a `flock /tmp/recode-e2e.lock bash run.sh` would wait for itself.)
+exec 8>"${TMPDIR:-/tmp}/recode-e2e-run.lock"
 if ! flock -n 8; then
   say "another e2e run is going on this machine; waiting for it to end (at most 20 min)"
-  flock -w 1200 8 || abort "gave up waiting for the other e2e run (lock ${TMPDIR:-/tmp}/recode-e2e.lock)"
+  flock -w 1200 8 || abort "gave up waiting for the other e2e run (lock ${TMPDIR:-/tmp}/recode-e2e-run.lock)"
 fi
 rm -rf "$ART"; mkdir -p "$ART"
 
