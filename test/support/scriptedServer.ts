@@ -71,6 +71,8 @@ export interface RecordedRequest {
   time: number;
   /** The HTTP status the server answered with (undefined while pending, for resets and hangs). */
   status?: number;
+  /** Date.now() when a flood's last byte was written (undefined for other steps, or while flooding). */
+  ended?: number;
 }
 
 export type ScriptFn = (req: RecordedRequest, index: number) => ScriptStep | Promise<ScriptStep>;
@@ -435,6 +437,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       while (!closed && !res.destroyed) {
         if (f.bytes !== undefined && sent >= f.bytes) {
           res.end(tail);
+          rec.ended = Date.now();
           return;
         }
         const s = f.bytes !== undefined && f.bytes - sent < piece.length ? piece.slice(0, f.bytes - sent) : piece;
