@@ -26,6 +26,8 @@ const REFUSAL = /\b(I can(?:no|')t|I am unable|I'm unable|I won't|I will not|can
  * (the model client); this guards every other caller. A program is a few KB.
  */
 export const MAX_PARSED_CHARS = 2_000_000;
+/** The most fenced blocks looked at (a reply holds a few; past this it is a flood). */
+export const MAX_BLOCKS = 10_000;
 
 export interface FencedBlock {
   /** The info string's first word, lower case ('' when untagged). */
@@ -41,30 +43,40 @@ export interface FencedBlock {
  * three or more backticks or tildes, followed by an info string; it closes on a line holding only
  * a run of the same character at least as long. A fence opened on the same line as prose
  * ("Here it is: ```python") opens too, as models write that. An unclosed fence runs to the end.
+ * At most `maxBlocks` blocks are returned (the scan stops there).
  */
-export function fencedBlocks(text: string): FencedBlock[] {
+export function fencedBlocks(text: string, maxBlocks = MAX_BLOCKS): FencedBlock[] {
   const blocks: FencedBlock[] = [];
   const n = text.length;
-  let open: { ch: string; len: number; lang: string; start: number } | undefined;
+  let openCh = ''; // '' when no fence is open
+  let openLen = 0;
+  let openLang = '';
+  let openStart = 0;
   let pos = 0;
-  while (pos <= n) {
+  while (pos <= n && blocks.length < maxBlocks) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = n;
     const line = text.slice(pos, end);
-    if (open) {
-      const close = closingFence(line, open.ch, open.len);
+    if (openCh) {
+      const close = closingFence(line, openCh, openLen);
       if (close !== undefined) {
         // a fence closed at the end of a code line ("plt.show()```") keeps the code before it
-        blocks.push({ lang: open.lang, code: (text.slice(open.start, pos) + line.slice(0, close)).trim(), unterminated: false });
-        open = undefined;
+        const code = close === 0 ? text.slice(openStart, pos) : text.slice(openStart, pos) + line.slice(0, close);
+        blocks.push({ lang: openLang, code: code.trim(), unterminated: false });
+        openCh = '';
       }
-    } else {
+    } else if (line.includes('```') || line.includes('~~~')) {
       const at = openingFence(line);
-      if (at) open = { ...at, start: Math.min(end + 1, n) };
+      if (at) {
+        openCh = at.ch;
+        openLen = at.len;
+        openLang = at.lang;
+        openStart = Math.min(end + 1, n);
+      }
     }
     pos = end + 1;
   }
-  if (open) blocks.push({ lang: open.lang, code: text.slice(open.start).trim(), unterminated: true });
+  if (openCh && blocks.length < maxBlocks) blocks.push({ lang: openLang, code: text.slice(openStart).trim(), unterminated: true });
   return blocks;
 }
 
@@ -92,7 +104,8 @@ function closingFence(line: string, ch: string, len: number): number | undefined
   const before = line.slice(0, b);
   if (before.trim() === '') return 0;
   // "x = '```'" is code, not a fence: a run glued to a quote or to more text is not closing
-  return /["'`~\\]$/.test(before) ? undefined : b;
+  const last = before[before.length - 1];
+  return last === '"' || last === "'" || last === '\\' ? undefined : b;
 }
 
 /** An opening fence on this line: at its start, or after prose when it ends the line's text. */
