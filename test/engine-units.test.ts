@@ -156,7 +156,7 @@ test('writeFileAtomic never overwrites, freshDir never reuses a non-empty folder
   const dir = mkdtempSync(join(tmpdir(), 'recode-files-'));
   const f = join(dir, 'program.py');
   await writeFileAtomic(f, 'first');
-  await assert.rejects(writeFileAtomic(f, 'second'), /EEXIST/);
+  await assert.rejects(writeFileAtomic(f, 'second'), (e: Error & { code?: string }) => e.code === 'EEXIST' && /already exists; recode never overwrites a file/.test(e.message));
   assert.equal(readFileSync(f, 'utf8'), 'first');
   assert.deepEqual(readdirSync(dir), ['program.py']); // no temp files left behind
   const sub = await freshDir(dir, 'run1');

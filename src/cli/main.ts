@@ -10,14 +10,15 @@
  * Every failure: a non-zero exit and one line saying why.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { promises as fs, existsSync } from 'node:fs';
 import { join, resolve, basename, dirname } from 'node:path';
 import { derender, compareProgram, errorText } from '../core/loop';
 import { decodeImage, MAX_IMAGE_BYTES } from '../core/image';
 import { prepareOriginal, scorePair, diffHeatmap } from '../core/critic/pixelCritic';
 import { extractData, dataToCsv, dataToJson } from '../core/data';
-import { runRecordToJson } from '../core/runRecord';
-import { writeFileAtomic, freshDir, freePath, readInputFile, InputFileError } from '../core/files';
+import { writeFileAtomic, freshDir, readInputFile, InputFileError, checkNewFile, ensureWritableDir } from '../core/files';
+import { programText } from '../core/program';
+import { visible } from '../core/text';
+import { planOutput, writeRunOutput } from './runOutput';
 import { DEFAULT_OPTIONS, type RunEvent, type Renderer } from '../core/types';
 import { modelConfigFromEnv } from '../core/model/config';
 import { createOpenAIModel } from '../core/model/openaiModel';
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
       if (!['chart', 'geometry', 'auto'].includes(o.kind)) throw new CliError('--kind must be chart, geometry or auto');
       const image = await readInput(imagePath, 'image');
       decodeImage(image, imagePath); // a clear error before any model call
+      const plan = await planOutput(o.out, (p) => resolve(p)); // so is an --out that cannot be written
       const model = createOpenAIModel(cfg.config);
       const progress = new Progress(process.stderr, o.json);
       const ac = new AbortController();
@@ -127,21 +129,14 @@ export function buildProgram(): Command {
         );
         progress.done();
         const runId = outcome.record.runId;
-        const out = await freshDir(resolve(o.out ?? join('recode-runs', runId)), runId);
-        // the run record is kept whatever happened
-        await writeFileAtomic(join(out, 'run.json'), runRecordToJson(outcome.record));
-        for (const [id, png] of outcome.renders) await writeFileAtomic(join(out, 'renders', `${id}.png`), png);
+        // the run record is kept whatever happened (elsewhere, said so, if --out fails meanwhile)
+        const written = await writeRunOutput(plan, outcome, image);
+        const out = written.dir;
+        if (written.fallback) process.stderr.write(`recode: ${written.fallback}\n`);
         if (!outcome.summary) {
           throw new CliError(`${outcome.cancelled ? 'cancelled' : 'derender failed'}: ${outcome.error} (run record: ${join(out, 'run.json')})`);
         }
         const s = outcome.summary;
-        await writeFileAtomic(join(out, 'program.py'), s.program);
-        const best = outcome.renders.get(s.bestCandidateId);
-        if (best) {
-          await writeFileAtomic(join(out, 'render.png'), best);
-          await writeFileAtomic(join(out, 'diff.png'), diffHeatmap(prepareOriginal(decodeImage(image)), decodeImage(best)));
-        }
-        if (s.answer) await writeFileAtomic(join(out, 'answer.json'), JSON.stringify(s.answer, null, 2) + '\n');
         if (o.json) {
           process.stdout.write(JSON.stringify({ out, runId, score: s.score, answer: s.answer, bestCandidateId: s.bestCandidateId, usage: s.usage, renders: s.renders }, null, 2) + '\n');
         } else {
@@ -151,11 +146,13 @@ export function buildProgram(): Command {
           if (s.answer) {
             lines.push(`question: ${s.answer.question}`);
             lines.push(`answer: ${s.answer.value}${s.answer.computed ? '  (computed by running code over the recovered program)' : '  (NOT computed: the model\'s own words)'}`);
+            if (s.answer.truncatedAt) lines.push(`(the answer is TRUNCATED: only its first ${s.answer.truncatedAt.toLocaleString('en')} characters were kept)`);
             if (s.answer.computation) lines.push(`computation:\n${indent(s.answer.computation)}`);
           }
           lines.push(`tokens: ${s.usage.promptTokens} in, ${s.usage.completionTokens} out; renders: ${s.renders}; ${(s.durationMs / 1000).toFixed(1)} s`);
           lines.push(`written to ${out}/ (program.py, render.png, diff.png, ${s.answer ? 'answer.json, ' : ''}renders/, run.json)`);
-          process.stdout.write(lines.join('\n') + '\n');
+          // the answer and computation are the model's: its control characters are shown, not obeyed
+          process.stdout.write(visible(lines.join('\n')) + '\n');
         }
       } finally {
         process.removeListener('SIGINT', onSigint);
@@ -174,7 +171,7 @@ export function buildProgram(): Command {
     .option('--packages <dir>', 'folder with Pyodide packages')
     .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
     .action(async (programPath: string, o) => {
-      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      const code = programText(await readInput(programPath, 'program'));
       let width: number, height: number;
       if (o.like) {
         const img = decodeImage(await readInput(o.like, 'image'), o.like);
@@ -186,9 +183,9 @@ export function buildProgram(): Command {
         width = Number(m[1]);
         height = Number(m[2]);
       }
-      if (existsSync(o.output)) throw new CliError(`${o.output} exists; choose another name (recode never overwrites a file)`);
+      await checkNewFile(o.output); // before the work: it exists (a dangling symlink too), or its folder is a file
       const r = await withRenderer(o.renderer, o, (renderer) => renderer.render({ code, mode: 'figure', width, height, timeLimitMs: o.timeLimit * 1000 }));
-      if (r.stdout.trim()) process.stderr.write(r.stdout.trimEnd() + '\n');
+      if (r.stdout.trim()) process.stderr.write(visible(r.stdout.trimEnd()) + '\n');
       if (!r.ok || !r.png) throw new CliError(`render failed (${r.errorKind ?? 'error'}): ${r.error ?? 'no figure'}${r.traceback ? '\n' + r.traceback : ''}`);
       await writeFileAtomic(o.output, r.png);
       process.stdout.write(`wrote ${o.output} (${width}×${height}, ${r.durationMs} ms)\n`);
@@ -203,9 +200,10 @@ export function buildProgram(): Command {
     .option('--diff <png>', 'also write the difference heat-map')
     .action(async (imagePath: string, renderPath: string, o) => {
       const original = prepareOriginal(decodeImage(await readInput(imagePath, 'image'), imagePath));
+      if (o.diff) await checkNewFile(o.diff); // never overwritten, nor renamed behind the user's back
       const render = decodeImage(await readInput(renderPath, 'render'), renderPath);
       const s = scorePair(original, render);
-      if (o.diff) await writeFileAtomic(await freePath(o.diff), diffHeatmap(original, render));
+      if (o.diff) await writeFileAtomic(o.diff, diffHeatmap(original, render));
       if (o.json) process.stdout.write(JSON.stringify({ score: s.score, parts: s.parts, canvas: s.canvas }) + '\n');
       else process.stdout.write(`score ${s.score.toFixed(4)}  (${Object.entries(s.parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')})\n`);
     });
@@ -224,7 +222,8 @@ export function buildProgram(): Command {
     .action(async (imagePath: string, programPath: string, o) => {
       const image = await readInput(imagePath, 'image');
       decodeImage(image, imagePath);
-      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      const code = programText(await readInput(programPath, 'program'));
+      if (o.out) await ensureWritableDir(resolve(o.out)); // before the work
       const c = await withRenderer(o.renderer, o, (renderer) => compareProgram(image, code, renderer, undefined, o.timeLimit * 1000));
       if (!c.score) throw new CliError(`render failed (${c.render.errorKind ?? 'error'}): ${c.render.error ?? 'no figure'}${c.render.traceback ? '\n' + c.render.traceback : ''}`);
       let out: string | undefined;
@@ -252,9 +251,11 @@ export function buildProgram(): Command {
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .action(async (programPath: string, o) => {
-      const code = Buffer.from(await readInput(programPath, 'program')).toString('utf8');
+      const code = programText(await readInput(programPath, 'program'));
       const { tables } = await withRenderer(o.renderer, o, (renderer) => extractData(code, renderer));
-      process.stdout.write(o.csv ? dataToCsv(tables) : dataToJson(tables));
+      const text = o.csv ? dataToCsv(tables) : dataToJson(tables);
+      // labels come from the program: on a terminal, their control characters are shown, not obeyed
+      process.stdout.write(process.stdout.isTTY ? visible(text) : text);
     });
 
   program
@@ -321,7 +322,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.code?.startsWith('commander.')) return 2; // commander already printed the reason
-    process.stderr.write(`recode: ${oneLineError(e)}\n`);
+    process.stderr.write(`recode: ${visible(oneLineError(e))}\n`);
     return 1;
   }
 }
@@ -338,7 +339,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`recode: ${errorText(e)}\n`);
+      process.stderr.write(`recode: ${visible(errorText(e))}\n`);
       process.exitCode = 1;
     },
   );

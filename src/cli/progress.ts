@@ -1,8 +1,10 @@
 /**
  * The progress display of `recode derender`: one live status line on a terminal, plain lines
- * otherwise (logs, CI), nothing with --json but errors.
+ * otherwise (logs, CI), nothing with --json but errors. What the model wrote (answers, errors that
+ * quote it) is printed with its control characters made visible, never obeyed.
  */
 import type { RunEvent } from '../core/types';
+import { visible } from '../core/text';
 
 export class Progress {
   private readonly tty: boolean;
@@ -59,17 +61,17 @@ export class Progress {
     const t = ((Date.now() - this.started) / 1000).toFixed(1);
     if (this.tty) {
       this.clear();
-      this.line = `[${t}s] ${s}`.slice(0, (this.out.columns || 100) - 1);
+      this.line = `[${t}s] ${visible(s, { oneLine: true })}`.slice(0, (this.out.columns || 100) - 1);
       this.out.write(this.line);
     } else {
-      this.out.write(`[${t}s] ${s}\n`);
+      this.out.write(`[${t}s] ${visible(s, { oneLine: true })}\n`);
     }
   }
 
   private print(s: string): void {
     if (this.quiet) return;
     this.clear();
-    this.out.write(s + '\n');
+    this.out.write(visible(s) + '\n');
   }
 
   private clear(): void {

@@ -7,22 +7,136 @@ import { promises as fs, constants } from 'node:fs';
 import { dirname, join, basename, extname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** Writes `path` atomically; refuses (throws EEXIST) if it already exists unless `overwrite`. */
+/** A file or folder that could not be written, with one plain sentence saying why. */
+export class FileWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'FileWriteError';
+  }
+}
+
+/** One plain sentence for a failed write of `path` (what a user can do about it included). */
+export function writeErrorText(e: unknown, path: string): string {
+  if (e instanceof FileWriteError) return e.message;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOSPC':
+      return `cannot write ${path}: the disk is full`;
+    case 'EDQUOT':
+      return `cannot write ${path}: the disk quota is used up`;
+    case 'EROFS':
+      return `cannot write ${path}: it is on a read-only file system`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot write ${path}: permission denied`;
+    case 'EEXIST':
+      return `${path} already exists; recode never overwrites a file — choose another name`;
+    case 'ENOTDIR':
+      return `cannot write ${path}: a folder on its path is a file`;
+    case 'EISDIR':
+      return `cannot write ${path}: it is a folder`;
+    case 'ENAMETOOLONG':
+      return `cannot write ${path}: the name is too long`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `cannot write ${path}: too many open files`;
+    case 'EIO':
+      return `cannot write ${path}: the disk reported an input/output error`;
+    default:
+      return `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+function writeError(e: unknown, path: string): FileWriteError {
+  return e instanceof FileWriteError ? e : new FileWriteError(writeErrorText(e, path), (e as NodeJS.ErrnoException)?.code);
+}
+
+/**
+ * Refuses, before any work, a path that cannot become a new file: it exists (as a file, a folder,
+ * or a symlink — even one to nothing, which recode does not write through), or its folder is a
+ * file. A missing folder is fine (it is created when written).
+ */
+export async function checkNewFile(path: string): Promise<void> {
+  const st = await fs.lstat(path).catch(() => undefined);
+  if (st?.isSymbolicLink()) {
+    const target = await fs.stat(path).catch(() => undefined);
+    throw new FileWriteError(
+      target
+        ? `${path} already exists (a symlink); recode never overwrites a file — choose another name`
+        : `${path} is a symlink to nothing; recode does not write through a symlink — remove it or choose another name`,
+      'EEXIST',
+    );
+  }
+  if (st?.isDirectory()) throw new FileWriteError(`${path} is a folder; give a file name`, 'EISDIR');
+  if (st) throw new FileWriteError(`${path} already exists; recode never overwrites a file — choose another name`, 'EEXIST');
+  let dir = dirname(path);
+  for (;;) {
+    const d = await fs.stat(dir).catch((e: NodeJS.ErrnoException) => e);
+    if (!(d instanceof Error)) {
+      if (!d.isDirectory()) throw new FileWriteError(`cannot write ${path}: ${dir} is a file, not a folder`, 'ENOTDIR');
+      return;
+    }
+    if (d.code !== 'ENOENT' || dirname(dir) === dir) return;
+    dir = dirname(dir);
+  }
+}
+
+/**
+ * Writes `path` atomically; refuses if it already exists unless `overwrite`. Whatever fails, no
+ * temporary file and no folder it created is left behind, and the error is a FileWriteError with
+ * one plain sentence (the disk is full, read-only, the name exists …).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, overwrite = false): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true });
+  const created = await mkdirs(dirname(path)).catch((e: unknown) => {
+    throw writeError(e, path);
+  });
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  await fs.writeFile(tmp, data, { flag: 'wx' });
+  let tmpMade = false;
   try {
+    const handle = await fs.open(tmp, 'wx');
+    tmpMade = true;
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
     if (overwrite) {
       await fs.rename(tmp, path);
     } else {
-      // link() fails if the target exists: an atomic "create if absent".
-      await fs.link(tmp, path);
+      // link() fails if the target exists (a dangling symlink included): an atomic "create if absent".
+      await fs.link(tmp, path).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') await checkNewFile(path);
+        throw e;
+      });
       await fs.unlink(tmp);
     }
+    tmpMade = false;
   } catch (e) {
-    await fs.unlink(tmp).catch(() => {});
-    throw e;
+    if (tmpMade) await fs.unlink(tmp).catch(() => {});
+    if (created) await removeEmptyDirs(created, dirname(path));
+    throw writeError(e, path);
+  }
+}
+
+/** mkdir -p; returns the first folder it created (undefined if all existed). */
+async function mkdirs(dir: string): Promise<string | undefined> {
+  return fs.mkdir(dir, { recursive: true });
+}
+
+/** Removes `leaf` and its parents up to `top` (which mkdirs created), as far as they are empty. */
+async function removeEmptyDirs(top: string, leaf: string): Promise<void> {
+  let d = leaf;
+  for (;;) {
+    try {
+      await fs.rmdir(d);
+    } catch {
+      return;
+    }
+    if (d === top || dirname(d) === d) return;
+    d = dirname(d);
   }
 }
 
@@ -41,18 +155,54 @@ export async function freePath(path: string): Promise<string> {
   throw new Error(`no free file name near ${path}`);
 }
 
-/** A new empty directory: `dir` itself if absent or empty, else `dir/<sub>`. */
+/**
+ * A new empty directory: `dir` itself if absent or empty, else `dir/<sub>`. Failures are a
+ * FileWriteError with one plain sentence (`dir` is a file, the disk is read-only …).
+ */
 export async function freshDir(dir: string, sub: string): Promise<string> {
   try {
+    const st = await fs.stat(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (st && !st.isDirectory()) throw new FileWriteError(`${dir} is a file, not a folder; give a folder for the results`, 'ENOTDIR');
+    if (!st) {
+      await fs.mkdir(dir, { recursive: true });
+      return dir;
+    }
     const entries = await fs.readdir(dir);
     if (entries.length === 0) return dir;
     const p = await freePath(join(dir, sub));
     await fs.mkdir(p, { recursive: true });
     return p;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await fs.mkdir(dir, { recursive: true });
-    return dir;
+    throw writeError(e, dir);
+  }
+}
+
+/**
+ * Checks, before any work, that results can be written under `dir`: creates it (and its parents)
+ * if absent, refuses a file, and proves it writable with a probe file (removed at once). Returns
+ * the folders it created (empty when `dir` existed), for `removeEmptyDirs` if nothing is written.
+ */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    const st = await fs.stat(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (st && !st.isDirectory()) throw new FileWriteError(`${dir} is a file, not a folder; give a folder for the results`, 'ENOTDIR');
+    if (!st) await fs.mkdir(dir, { recursive: true });
+    const probe = join(dir, `.recode-probe.${randomBytes(4).toString('hex')}.tmp`);
+    const h = await fs.open(probe, 'wx');
+    try {
+      await h.writeFile('probe');
+    } finally {
+      await h.close();
+      await fs.unlink(probe).catch(() => {});
+    }
+  } catch (e) {
+    throw writeError(e, dir);
   }
 }
 

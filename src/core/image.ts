@@ -105,6 +105,10 @@ export function decodeImage(bytes: Uint8Array, name = 'the image'): RgbaImage {
   if (fmt === 'webp') throw new ImageError(`${name} is a WebP image, which RECODE cannot decode yet — convert it to PNG first.`);
   if (fmt === 'gif') throw new ImageError(`${name} is a GIF, which RECODE cannot decode — convert it to PNG first.`);
   if (fmt === 'unknown') throw new ImageError(`${name} is not a PNG or JPEG image (its first bytes match no image format).`);
+  if (fmt === 'png') {
+    const fake = notPngData(bytes);
+    if (fake) throw new ImageError(`${name} is not an image (${fake}).`);
+  }
   const size = imageSize(bytes);
   if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
     throw new ImageError(
@@ -123,8 +127,30 @@ export function decodeImage(bytes: Uint8Array, name = 'the image'): RgbaImage {
     return orient(img, jpegOrientation(bytes));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
+    if (/have should not go down|invalid distance|too far back/i.test(why) && fmt === 'png' && size) {
+      // pngjs inflates at most width × height's worth of data and trips an assertion past it
+      throw new ImageError(
+        `${name} was refused: its compressed pixel data unpacks to more than a ${size.width}×${size.height} image holds (a decompression bomb, or a corrupt file).`,
+      );
+    }
     throw new ImageError(`${name} could not be decoded as ${fmt.toUpperCase()} (${why}); the file may be truncated or corrupt.`);
   }
+}
+
+/**
+ * Why bytes that start with the PNG signature are not PNG data, or undefined when they could be:
+ * the signature must be whole and followed by the IHDR chunk (13 bytes). A web page saved under a
+ * .png name behind a forged signature is named as such.
+ */
+function notPngData(bytes: Uint8Array): string | undefined {
+  const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  const sigOk = bytes.length >= 8 && SIG.every((b, i) => bytes[i] === b);
+  const ihdrOk = sigOk && bytes.length >= 33 && ascii(bytes, 12, 4) === 'IHDR' && new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8) === 13;
+  if (ihdrOk) return undefined;
+  const rest = ascii(bytes, 4, Math.min(bytes.length - 4, 512));
+  const printable = rest.length > 0 && [...rest].filter((c) => /[\t\n\r\x20-\x7e]/.test(c)).length / rest.length > 0.9;
+  const what = /<(!doctype html|html|head|body)\b/i.test(rest) ? 'an HTML page' : printable ? 'text' : 'no PNG header';
+  return `it starts like a PNG, but what follows is ${what}`;
 }
 
 /** Composites transparent pixels over white, as a viewer would show them. */

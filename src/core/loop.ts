@@ -32,6 +32,7 @@ import { extractProgram, normaliseProgram, NoCodeError, oneLine } from './progra
 import { answerMessages, generateMessages, refineMessages } from './prompts';
 import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
 import { refineNumbers } from './refine/numeric';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
 
 export interface DerenderInput {
   /** PNG or JPEG bytes. */
@@ -435,6 +436,7 @@ export async function computeAnswer(r: AnswerRequest): Promise<Answer> {
         programCandidateId: r.candidateId,
         score: r.score,
         explanation: lastExplanation,
+        ...(cutAtOutputLimit(run.answer) ? { truncatedAt: DEFAULT_MAX_OUTPUT_BYTES } : {}),
       };
     }
     previousError = run.ok ? 'the code ran but did not set a variable named `answer`' : `${run.error ?? 'it failed'}\n${run.traceback ?? ''}`.trim();
@@ -448,6 +450,20 @@ export async function computeAnswer(r: AnswerRequest): Promise<Answer> {
     score: r.score,
     explanation: `The computation failed: ${oneLine(previousError ?? 'unknown error', 300)}`,
   };
+}
+
+/**
+ * True when a computed answer is as long as the harness lets one be (it keeps the first
+ * DEFAULT_MAX_OUTPUT_BYTES characters of `str(answer)`): what was computed was longer, or exactly that long.
+ */
+function cutAtOutputLimit(answer: string): boolean {
+  if (answer.length < DEFAULT_MAX_OUTPUT_BYTES) return false;
+  let chars = 0; // Python counts code points
+  for (let i = 0; i < answer.length; i++) {
+    const c = answer.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) chars++;
+  }
+  return chars >= DEFAULT_MAX_OUTPUT_BYTES;
 }
 
 /** Renders a program at the image's size. */

@@ -214,6 +214,8 @@ export interface Answer {
   score: Score;
   /** Any explanation from the model. */
   explanation?: string;
+  /** Set when `value` is only the start of what the computation produced (cut at this many characters). */
+  truncatedAt?: number;
 }
 
 export type RunEvent =

@@ -1,8 +1,10 @@
 /**
  * The "RECODE" output channel. Every line passes through `redact` so a secret that slipped into an
- * error message (an API key echoed by a server, say) never reaches the log.
+ * error message (an API key echoed by a server, say) never reaches the log, and control characters
+ * (a model's escape sequences) are shown, not written raw.
  */
 import * as vscode from 'vscode';
+import { visible } from '../core/text';
 
 export class Log implements vscode.Disposable {
   private readonly channel: vscode.LogOutputChannel;
@@ -25,13 +27,13 @@ export class Log implements vscode.Disposable {
   }
 
   info(message: string): void {
-    this.channel.info(this.redact(message));
+    this.channel.info(visible(this.redact(message)));
   }
   warn(message: string): void {
-    this.channel.warn(this.redact(message));
+    this.channel.warn(visible(this.redact(message)));
   }
   error(message: string): void {
-    this.channel.error(this.redact(message));
+    this.channel.error(visible(this.redact(message)));
   }
   line(level: 'info' | 'warn' | 'error', message: string): void {
     this[level](message);

@@ -7,6 +7,9 @@
  * purpose marker of its first system message, its text and its number of images).
  *
  *   const server = await startScriptedServer({ script: byPurpose({ generate: [{ text: '```python …' }] }) });
+ *
+ * Hostile replies for robustness tests: `backtickFlood(bytes)`, `endlessStream()`,
+ * `escapeSequenceAnswer()` (and the `flood` step they use).
  *   // … point the model client at server.url …
  *   await server.close();
  */
@@ -35,7 +38,14 @@ export type ScriptStep =
   /** Send part of a streamed answer, then send nothing more while keeping the connection open. */
   | { stallMidStream: true; text?: string }
   /** Never answer. */
-  | { hang: true };
+  | { hang: true }
+  /**
+   * A hostile flood: `unit` repeated, streamed as fast as the client reads (honouring
+   * backpressure), `bytes` in all or endlessly. Streamed as SSE deltas of `perEvent` bytes (default
+   * 4096), or with `oneEvent` as one SSE event that never ends its line; for a request that does not
+   * stream, one JSON completion whose content is the flood.
+   */
+  | { flood: { unit: string; bytes?: number; perEvent?: number; oneEvent?: boolean } };
 
 export interface RecordedRequest {
   /** 0-based order of arrival over all requests (including rejected ones). */
@@ -61,6 +71,8 @@ export interface RecordedRequest {
   time: number;
   /** The HTTP status the server answered with (undefined while pending, for resets and hangs). */
   status?: number;
+  /** Date.now() when a flood's last byte was written (undefined for other steps, or while flooding). */
+  ended?: number;
 }
 
 export type ScriptFn = (req: RecordedRequest, index: number) => ScriptStep | Promise<ScriptStep>;
@@ -138,6 +150,27 @@ export function errorStep(status: number, message: string, extra: { code?: strin
     body: { error: { message, type: extra.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'), code: extra.code ?? null, param: null } },
     headers: extra.headers,
   };
+}
+
+/** A reply that is `bytes` of backticks (the pattern that made fence parsing quadratic), streamed. */
+export function backtickFlood(bytes: number): ScriptStep {
+  return { flood: { unit: '`', bytes } };
+}
+
+/** A stream that never ends: `unit` (default a line of Python-looking text) forever, as fast as it is read. */
+export function endlessStream(unit = 'x = 1  # and more\n', opts: { oneEvent?: boolean } = {}): ScriptStep {
+  return { flood: { unit, oneEvent: opts.oneEvent } };
+}
+
+/**
+ * Terminal escape sequences a model could hide in text: set the window title, move the cursor up,
+ * clear the line, and print a fake "written to" line in green.
+ */
+export const ESCAPES = '\x1b]0;pwned\x07\x1b[2A\x1b[2K\r\x1b[32mwritten to /tmp/fake/\x1b[0m\x9b31m\u202e';
+
+/** An answer computation whose `answer` holds ESCAPES. */
+export function escapeSequenceAnswer(): ScriptStep {
+  return { text: '```python\nanswer = ' + JSON.stringify(`42${ESCAPES}`) + '\n```\nExplanation: \x1b[2Jcleared' };
 }
 
 /** Reads the `[recode:PURPOSE]` marker of the first system message. */
@@ -326,6 +359,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       return;
     }
     if ('hang' in step) return;
+    if ('flood' in step) {
+      rec.status = 200;
+      flood(step.flood, rec, res);
+      return;
+    }
     if ('status' in step) {
       rec.status = step.status;
       sendJson(res, step.status, step.body ?? {}, step.headers);
@@ -370,6 +408,47 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     const wantsUsage = rec.body?.stream_options?.include_usage === true;
     if (wantsUsage && usage !== false) writeSse(res, { ...chunk(rec, []), usage: withTotal(usage) });
     res.end('data: [DONE]\n\n');
+  }
+
+  function flood(f: { unit: string; bytes?: number; perEvent?: number; oneEvent?: boolean }, rec: RecordedRequest, res: http.ServerResponse): void {
+    const per = Math.max(1, f.perEvent ?? 4096);
+    const piece = f.unit.repeat(Math.max(1, Math.ceil(per / Math.max(1, Buffer.byteLength(f.unit)))));
+    let sent = 0;
+    let head: string;
+    let part: (s: string) => string;
+    let tail: string;
+    if (rec.stream && !f.oneEvent) {
+      startSse(res);
+      head = '';
+      part = (s) => `data: ${JSON.stringify(chunk(rec, [{ index: 0, delta: { content: s }, finish_reason: null }]))}\n\n`;
+      tail = `data: ${JSON.stringify(chunk(rec, [{ index: 0, delta: {}, finish_reason: 'stop' }]))}\n\ndata: [DONE]\n\n`;
+    } else {
+      // one JSON string that never ends (or ends after `bytes`): as SSE, one event with no end of line
+      if (rec.stream) startSse(res);
+      else res.writeHead(200, { 'content-type': 'application/json' });
+      const open = JSON.stringify(rec.stream ? chunk(rec, [{ index: 0, delta: { content: '' }, finish_reason: null }]) : completion(rec, [''], false, 'stop'));
+      const at = open.indexOf('"content":""') + '"content":"'.length;
+      head = (rec.stream ? 'data: ' : '') + open.slice(0, at);
+      part = (s) => JSON.stringify(s).slice(1, -1);
+      tail = open.slice(at) + (rec.stream ? '\n\ndata: [DONE]\n\n' : '');
+    }
+    if (head) res.write(head);
+    const pump = (): void => {
+      while (!closed && !res.destroyed) {
+        if (f.bytes !== undefined && sent >= f.bytes) {
+          res.end(tail);
+          rec.ended = Date.now();
+          return;
+        }
+        const s = f.bytes !== undefined && f.bytes - sent < piece.length ? piece.slice(0, f.bytes - sent) : piece;
+        sent += s.length;
+        if (!res.write(part(s))) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
   }
 
   function startSse(res: http.ServerResponse): void {

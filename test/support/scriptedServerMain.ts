@@ -9,7 +9,8 @@
  *   { "steps": [STEP…], … }            (one queue for every request)
  *   { "generate": [STEP…], … }         (a bare purpose map)
  * where a STEP is a ScriptStep of scriptedServer.ts (an array is consumed in order; a single step
- * object repeats forever). Prints one line `LISTENING <url>` on stdout, then serves until SIGTERM
+ * object repeats forever). Hostile steps are plain JSON too: {"flood": {"unit": "`", "bytes": 5000000}}
+ * (a backtick flood), {"flood": {"unit": "x"}} (a stream that never ends). Prints one line `LISTENING <url>` on stdout, then serves until SIGTERM
  * or SIGINT. With --requests-out, the recorded requests (without image data) are written there
  * as JSON on exit. GET <url minus /v1>/_recode/requests returns them while it runs.
  */

@@ -90,6 +90,10 @@ const COLOUR_WEIGHT = 0.45;
 const COLOUR_FREE = 30;
 /** Ink = colour distance from the background (and panel) above this. */
 const INK_DIST = 40;
+/** Pages further apart in colour than this (RGB distance) are not normalised to each other. */
+const PAGE_TOLERANCE = 100;
+/** Summed RGB difference under which two pixels are the same colour. */
+const SAME_COLOUR = 12;
 
 /** A decoded original prepared once and scored against many renders. */
 export interface PreparedOriginal {
@@ -177,12 +181,15 @@ export function alignRender(original: PreparedOriginal, render: RgbaImage, fixed
   const box = detectPlotBox(resized, bg);
   const alignment = fixed ?? (original.options.align ? alignBoxes(original.box, box, w, h) : identity(w, h));
   const warped = warp(resized, alignment, bg);
-  // background normalisation: the render's page (and panel) colour becomes the original's
+  // background normalisation: the render's page (and panel) colour becomes the original's — when
+  // the two pages are near in colour (white against cream); a page of another colour altogether
+  // (blue against orange) is a difference the score must see
   const obg = original.background;
   const opanel = original.box.panel;
   const d = warped.data;
+  const samePage = colourDist(bg, obg) <= PAGE_TOLERANCE;
   for (let p = 0; p < d.length; p += 4) {
-    if (near(d, p, bg, 14)) {
+    if (samePage && near(d, p, bg, 14)) {
       d[p] = obg[0]; d[p + 1] = obg[1]; d[p + 2] = obg[2];
     } else if (box.panel && near(d, p, box.panel, 10)) {
       const c = opanel ?? obg;
@@ -191,6 +198,12 @@ export function alignRender(original: PreparedOriginal, render: RgbaImage, fixed
   }
   const ink = inkMask(warped, obg, opanel);
   const cls = classify(warped, ink, original.palette, obg, opanel, true);
+  // a colour the palette lacks is not alien where the original has that very colour (the palette
+  // keeps the MAX_CLASSES most common colours: a photo or noise has far more)
+  const od = original.work.data;
+  for (let i = 0, p = 0; i < cls.length; i++, p += 4) {
+    if (cls[i] === -2 && Math.abs(d[p] - od[p]) + Math.abs(d[p + 1] - od[p + 1]) + Math.abs(d[p + 2] - od[p + 2]) <= SAME_COLOUR) cls[i] = original.cls[i];
+  }
   return { work: warped, alignment, box, ink, cls };
 }
 

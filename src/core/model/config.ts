@@ -7,7 +7,8 @@
  *   RECODE_API_KEY    the key (else OPENAI_API_KEY); endpoints on localhost need none
  * Optional:
  *   RECODE_TIMEOUT_MS, RECODE_MAX_RETRIES, RECODE_SUPPORTS_N (1/0), RECODE_STREAM (1/0),
- *   RECODE_AZURE_API_VERSION (for Azure OpenAI)
+ *   RECODE_AZURE_API_VERSION (for Azure OpenAI),
+ *   RECODE_MAX_REPLY_BYTES (the most text one reply may hold; default 1000000)
  */
 import { describeEndpoint, displayURL, type OpenAIModelConfig } from './openaiModel';
 
@@ -88,12 +89,14 @@ export function modelConfigFromEnv(env: Env = process.env): ModelConfigResult {
   const maxRetries = int('RECODE_MAX_RETRIES', 0);
   const supportsN = bool('RECODE_SUPPORTS_N');
   const stream = bool('RECODE_STREAM');
+  const maxReplyBytes = int('RECODE_MAX_REPLY_BYTES', 1000);
   const azureApiVersion = get('RECODE_AZURE_API_VERSION');
   if (problems.length > 0) return { problem: `${problems.join('; ')}.` };
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
   if (maxRetries !== undefined) config.maxRetries = maxRetries;
   if (supportsN !== undefined) config.supportsN = supportsN;
   if (stream !== undefined) config.stream = stream;
+  if (maxReplyBytes !== undefined) config.maxReplyBytes = maxReplyBytes;
   if (azureApiVersion) config.azureApiVersion = azureApiVersion;
   return { config };
 }

@@ -59,6 +59,12 @@ export interface OpenAIModelConfig {
   keyHint?: string;
   /** Called before each retry (for logs / progress). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * The most text one reply may hold, in UTF-8 bytes (default 1 MB; a program is a few KB). A
+   * stream is stopped when a reply passes it, and the request fails at once (never retried). The
+   * HTTP body of an answer is capped too, at 64 times this (SSE and JSON wrap the text).
+   */
+  maxReplyBytes?: number;
 }
 
 /** What `complete` returns: a ModelReply plus details of the requests behind it. */
@@ -78,6 +84,43 @@ export interface OpenAIModelClient extends ModelClient {
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_RETRIES = 4;
+export const DEFAULT_MAX_REPLY_BYTES = 1_000_000;
+/** How much bigger than the reply's text its HTTP body may be (SSE events wrap every few characters). */
+const BODY_PER_REPLY = 64;
+
+/** An answer's HTTP body passed its cap: thrown by the capped fetch, turned into a ModelError. */
+class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer passed ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** fetch, with each response body cut (the connection closed) once it passes `limit` bytes. */
+function cappedFetch(limit: number): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    let seen = 0;
+    const body = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          seen += chunk.byteLength;
+          if (seen > limit) ctl.error(new BodyTooLargeError(limit));
+          else ctl.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/** e.g. '1 MB', '64 KB', '300 bytes'. */
+export function formatBytes(n: number): string {
+  if (n >= 1_000_000 && n % 100_000 === 0) return `${n / 1_000_000} MB`;
+  if (n >= 1000 && n % 100 === 0) return `${n / 1000} KB`;
+  return `${n} bytes`;
+}
 const DEFAULT_CONCURRENCY = 3;
 const DEFAULT_RETRY_BASE_MS = 1000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
@@ -187,6 +230,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
   const concurrency = Math.max(1, cfg.concurrency ?? DEFAULT_CONCURRENCY);
   const retryBaseMs = cfg.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
   const maxRetryDelayMs = cfg.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const maxReplyBytes = Math.max(1, Math.floor(cfg.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES));
   const apiKey = cfg.apiKey && cfg.apiKey.trim() !== '' ? cfg.apiKey : NO_KEY_PLACEHOLDER;
   const url = displayURL(cfg.baseURL);
   const description = describeEndpoint(cfg.model, cfg.baseURL);
@@ -210,6 +254,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
       timeout: timeoutMs + 30_000,
       defaultHeaders: cfg.extraHeaders,
       logLevel: 'off' as const,
+      fetch: cappedFetch(maxReplyBytes * BODY_PER_REPLY),
       organization: null,
       project: null,
     };
@@ -231,8 +276,16 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
 
   const retriesText = (n: number): string => (n === 0 ? '' : ` after ${n} ${n === 1 ? 'retry' : 'retries'}`);
 
+  const tooLarge = (what: string): Failure => ({
+    kind: 'server',
+    retryable: false,
+    message: () =>
+      `The model's reply was stopped: ${what} passed the ${formatBytes(maxReplyBytes)} limit (a program is a few KB; RECODE_MAX_REPLY_BYTES raises it) — the model or the endpoint is misbehaving; it was not retried.`,
+  });
+
   const classify = (err: unknown): Failure => {
     if (err instanceof AttemptFailure) return err.failure;
+    if (causeChain(err).some((e) => e instanceof BodyTooLargeError)) return tooLarge('the answer sent by the endpoint');
     if (err instanceof APIError && !(err instanceof APIConnectionError) && err.status !== undefined) {
       const status = err.status;
       const says = serverSays(err);
@@ -392,6 +445,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
         options,
       );
       const texts: string[] = [];
+      const bytes: number[] = [];
       const finishReasons: string[] = [];
       let usage: TokenUsage | undefined;
       let model = '';
@@ -403,8 +457,14 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
         for (const choice of chunk.choices ?? []) {
           const i = choice.index ?? 0;
           const piece = choice.delta?.content;
-          if (typeof piece === 'string') texts[i] = (texts[i] ?? '') + piece;
-          else if (texts[i] === undefined) texts[i] = '';
+          if (typeof piece === 'string') {
+            texts[i] = (texts[i] ?? '') + piece;
+            bytes[i] = (bytes[i] ?? 0) + Buffer.byteLength(piece);
+            if (bytes[i] > maxReplyBytes) {
+              ctl.abort(); // stop the stream: the rest is never read
+              throw new AttemptFailure(tooLarge('its text'));
+            }
+          } else if (texts[i] === undefined) texts[i] = '';
           if (choice.finish_reason) finishReasons[i] = choice.finish_reason;
         }
       }
@@ -455,6 +515,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
       const i = typeof choice.index === 'number' ? choice.index : k;
       const message = isRecord(choice.message) ? choice.message : {};
       texts[i] = contentToText(message.content);
+      if (Buffer.byteLength(texts[i]) > maxReplyBytes) throw new AttemptFailure(tooLarge('its text'));
       finishReasons[i] = typeof choice.finish_reason === 'string' ? choice.finish_reason : '';
     });
     const usage = isRecord(rec.usage) ? rec.usage : {};
@@ -593,6 +654,17 @@ function contentToText(content: unknown): string {
       .join('');
   }
   return '';
+}
+
+/** An error and its causes. */
+function causeChain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && isRecord(e); depth++) {
+    out.push(e);
+    e = e.cause;
+  }
+  return out;
 }
 
 /** Error codes and messages along an error's `cause` chain (e.g. ECONNREFUSED, UND_ERR_SOCKET). */
