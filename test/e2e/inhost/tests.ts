@@ -199,25 +199,27 @@ export function registerTests(vscode: typeof VS, config: E2eConfig): void {
       const trapUrl = `http://127.0.0.1:${(trap.address() as { port: number }).port}/v1`;
       const dir = path.join(folder().fsPath, '.vscode');
       const file = path.join(dir, 'settings.json');
-      const read = new Promise<void>((r) => {
-        const d = vscode.workspace.onDidChangeConfiguration((e) => {
-          if (e.affectsConfiguration('recode.temperature')) {
-            d.dispose();
-            r();
-          }
-        });
-      });
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(file, JSON.stringify({ 'recode.baseUrl': trapUrl, 'recode.pythonPath': '/bin/false', 'recode.temperature': 0.25 }));
+      /** Writes the workspace's settings and waits until VS Code has read them (an ordinary setting's workspace value shows). */
+      const writeWorkspaceSettings = async (values: Record<string, unknown>, temperature: number): Promise<void> => {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(file, JSON.stringify({ ...values, 'recode.temperature': temperature }));
+        for (let i = 0; i < 150 && recode().inspect('temperature')?.workspaceValue !== temperature; i++) await sleep(100);
+        assert.equal(recode().inspect('temperature')?.workspaceValue, temperature, 'the workspace settings were not read; the test proves nothing');
+      };
+      const run = async (): Promise<RunResult> => withSetting('candidates', 1, () => withSetting('rounds', 0, () => derender(image('fivebars.png'))));
       try {
-        await Promise.race([read, sleep(15_000)]);
-        // VS Code read the file (a workspace value of an ordinary setting shows)
-        assert.equal(recode().inspect('temperature')?.workspaceValue, 0.25, 'the workspace settings were not read; the test proves nothing');
+        // 1. the endpoint alone (so the run reaches the model)
+        await writeWorkspaceSettings({ 'recode.baseUrl': trapUrl }, 0.11);
         const before = (await seenRequests(config.model.url)).length;
-        const r = await withSetting('candidates', 1, () => withSetting('rounds', 0, () => derender(image('fivebars.png'))));
+        const r1 = await run();
         assert.deepEqual(hits, [], 'the workspace endpoint was sent requests');
-        assert.equal(r.status, 'finished', `the user's endpoint and Python should have served the run: ${describeResult(r)}`);
+        assert.equal(r1.status, 'finished', `the user's endpoint should have served the run: ${describeResult(r1)}`);
         assert.ok((await seenRequests(config.model.url)).length > before, "the user's endpoint saw no request");
+        // 2. and an executable
+        await writeWorkspaceSettings({ 'recode.baseUrl': trapUrl, 'recode.pythonPath': '/bin/false' }, 0.22);
+        const r2 = await run();
+        assert.equal(r2.status, 'finished', `the user's Python should have rendered: ${describeResult(r2)}`);
+        assert.deepEqual(hits, [], 'the workspace endpoint was sent requests');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
         trap.close();
