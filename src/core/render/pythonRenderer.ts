@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
 import { SANDBOX_UID, SECCOMP_FD, bwrapAvailable, bwrapCommand, seccompFilter } from './osSandbox';
+import { decodeImage } from '../image';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_PIXELS,
@@ -539,6 +540,10 @@ class PyProcess {
   private refd = true;
   private readonly chan: Readable;
   private signalByStatus = false;
+  /** What the audit hook refused, as the host received it (first 20). */
+  readonly violations: string[] = [];
+  /** Set when the reply channel carried something the harness does not write. */
+  tampered?: string;
 
   constructor(
     readonly base: string,
@@ -602,9 +607,13 @@ class PyProcess {
         resolve({ code, signal });
       });
     });
-    // fd 3: line 1 = ready, line 2 = reply
+    // fd 3, read as untrusted data (the program can write on it too): line 1 = ready; then any
+    // number of 'V <violation>' lines, appended by the audit hook before it raises (so a refused
+    // attempt is known here even if the program then forges a reply); then one 'R <reply>' line.
+    // Anything else, or a second reply, is tampering.
     let buf = '';
     let lines = 0;
+    let replied = false;
     let resolveReady!: (r: Ready) => void;
     let resolveReply!: (r: string | null) => void;
     this.ready = new Promise((r) => (resolveReady = r));
@@ -627,7 +636,14 @@ class PyProcess {
           } catch {
             resolveReady({ ready: false, error: 'the harness did not start' });
           }
-        } else if (lines === 2) resolveReply(line);
+        } else if (line.startsWith('V ')) {
+          if (this.violations.length < 20) this.violations.push(oneLine(line.slice(2), 400));
+        } else if (line.startsWith('R ') && !replied) {
+          replied = true;
+          resolveReply(line.slice(2));
+        } else {
+          if (!this.tampered) this.tampered = replied ? 'a second reply' : 'a line that is neither a violation nor a reply';
+        }
       }
     });
     void this.exited.then(() => {
@@ -680,6 +696,13 @@ class PyProcess {
       /* gone */
     }
   }
+}
+
+/** s on one line, at most n characters, control characters removed. */
+function oneLine(s: string, n: number): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return t.length <= n ? t : `${t.slice(0, n - 1)}…`;
 }
 
 /** Every process of every renderer: their temporary folders are removed if Node exits first. */
@@ -859,10 +882,27 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
             return failure('limit', `the program printed more than ${maxOutputBytes} bytes of output`, ms(), reply.stdout);
           }
         }
-        return toRenderResult(reply, ms());
+        // the host's own record decides, not the reply the program could have forged
+        if (p.violations.length) return failure('forbidden', p.violations[0], ms(), reply.stdout.slice(0, maxOutputBytes));
+        if (p.tampered) return failure('forbidden', `the program wrote on the sandbox's reply channel (${p.tampered})`, ms(), reply.stdout.slice(0, maxOutputBytes));
+        const res = toRenderResult(reply, ms(), {
+          maxOutputBytes,
+          ...(req.mode === 'figure' ? { width: Math.round(req.width), height: Math.round(req.height) } : {}),
+        });
+        if (res.ok && res.png) {
+          // decoded in full on the host: a PNG the scorer cannot read never reaches it
+          try {
+            const img = decodeImage(res.png, 'the render');
+            if (req.mode === 'figure' && (img.width !== Math.round(req.width) || img.height !== Math.round(req.height))) throw new Error(`it is ${img.width} x ${img.height} px`);
+          } catch (e) {
+            return failure('internal', `the render is not a valid PNG of the requested size (${oneLine((e as Error).message, 200)})`, ms(), res.stdout);
+          }
+        }
+        return res;
       }
       const { code, signal: sig } = await p.exited;
       const out = p.raw.slice(0, maxOutputBytes);
+      if (p.violations.length && p.killedBy !== 'abort' && p.killedBy !== 'dispose') return failure('forbidden', p.violations[0], ms(), out);
       switch (p.killedBy) {
         case 'timeout':
           return failure('timeout', `the program ran longer than its time limit of ${(req.timeLimitMs / 1000).toFixed(1)} s and was killed`, ms(), out);
