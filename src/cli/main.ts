@@ -21,7 +21,7 @@ import { writeFileAtomic, freshDir, freePath, readInputFile, InputFileError } fr
 import { DEFAULT_OPTIONS, type RunEvent, type Renderer } from '../core/types';
 import { modelConfigFromEnv } from '../core/model/config';
 import { createOpenAIModel } from '../core/model/openaiModel';
-import { chooseRenderer, defaultPackageDir, type RendererChoice } from './renderers';
+import { UNISOLATED_HELP, chooseRenderer, defaultPackageDir, type RendererChoice } from './renderers';
 import { Progress } from './progress';
 import { packageRoot, packageVersion } from './paths';
 import { prepareCommand } from './prepare';
@@ -55,8 +55,8 @@ async function readInput(path: string, what: 'image' | 'render' | 'program'): Pr
   }
 }
 
-async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string }, fn: (r: Renderer) => Promise<T>): Promise<T> {
-  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages });
+async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string; unisolated?: boolean }, fn: (r: Renderer) => Promise<T>): Promise<T> {
+  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages, unisolated: opts.unisolated });
   try {
     return await fn(renderer);
   } finally {
@@ -83,6 +83,7 @@ export function buildProgram(): Command {
     .option('--kind <kind>', 'chart, geometry or auto', 'auto')
     .option('--temperature <t>', 'sampling temperature for generation', parseFloat, DEFAULT_OPTIONS.temperature)
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer (default: auto-detect)')
     .option('--packages <dir>', 'folder with Pyodide packages (default: the user cache)')
     .option('--time-limit <s>', 'time limit per program run, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -170,6 +171,7 @@ export function buildProgram(): Command {
     .option('--size <WxH>', 'figure size in pixels', '800x600')
     .option('--like <image>', 'use the size of this image')
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -216,6 +218,7 @@ export function buildProgram(): Command {
     .argument('<image>', 'the original')
     .argument('<program>', 'a Python file that draws with matplotlib')
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -249,6 +252,7 @@ export function buildProgram(): Command {
     .argument('<program>', 'a Python file that draws with matplotlib')
     .option('--csv', 'CSV instead of JSON', false)
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .action(async (programPath: string, o) => {
@@ -273,6 +277,7 @@ export function buildProgram(): Command {
     .option('-k, --rounds <k>', 'refinement rounds', int('--rounds', 0, 20), 1)
     .option('--limit <n>', 'only the first n charts', int('--limit', 1, 100000))
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .action(async (manifest: string, o) => evalCommand(manifest, o));

@@ -341,6 +341,8 @@ let bwrapUsable: { ok: boolean; reason?: string } | undefined;
 export function bwrapAvailable(): { ok: boolean; reason?: string } {
   if (bwrapUsable) return bwrapUsable;
   if (process.platform !== 'linux') return (bwrapUsable = { ok: false, reason: `not Linux (${process.platform})` });
+  // tests of the fallback: behave as on a machine without bubblewrap (this can only refuse)
+  if (process.env.RECODE_TEST_NO_BWRAP === '1') return (bwrapUsable = { ok: false, reason: 'bubblewrap is turned off (RECODE_TEST_NO_BWRAP)' });
   const bin = bwrapBinary();
   if (!bin) return (bwrapUsable = { ok: false, reason: 'bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)' });
   const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 10_000 });
