@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPyodideRenderer } from '../src/core/render/pyodideRenderer';
 import { createPythonRenderer } from '../src/core/render/pythonRenderer';
-import { checkPng, toRenderResult } from '../src/core/render/harness';
+import { spawnSync } from 'node:child_process';
+import { HARNESS_PY, checkPng, toRenderResult } from '../src/core/render/harness';
 import { decodeImage, encodePng } from '../src/core/image';
 import type { RenderRequest, RenderResult, Renderer } from '../src/core/types';
 import { SYSTEM_PYTHON } from './support/paths';
@@ -245,4 +246,27 @@ describe('the host checks every PNG', () => {
     const r = toRenderResult({ ok: true, stdout: 'x'.repeat(5_000_000), answer: 'y' }, 1, { maxOutputBytes: 1000 });
     assert.equal(r.stdout.length, 1000);
   });
+});
+
+test('the harness reports each refusal to a host callable before raising it (Pyodide can keep the record outside the interpreter)', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'recode-report-'));
+  try {
+    const boot = [
+      'import json, sys',
+      'g = {"__name__": "recode_harness"}',
+      'exec(compile(sys.stdin.read(), "<recode-harness>", "exec"), g)',
+      'seen = []',
+      `run = g["_recode_install"](json.dumps({"renderer": "python", "workdir": ${JSON.stringify(work)}}), seen.append)`,
+      'prog = "try:\\n    import os\\n    os.system(\\"true\\")\\nexcept Exception:\\n    pass\\nanswer = 1"',
+      'reply = json.loads(run(json.dumps({"code": prog, "mode": "script"})))',
+      'print(json.dumps({"seen": seen, "ok": reply["ok"], "kind": reply.get("error_kind")}))',
+    ].join('\n');
+    const r = spawnSync(SYSTEM_PYTHON, ['-I', '-B', '-c', boot], { input: HARNESS_PY, encoding: 'utf8', env: { MPLBACKEND: 'Agg', HOME: work, MPLCONFIGDIR: work } });
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    assert.deepEqual(out.seen, ['the RECODE sandbox forbids os.system'], r.stderr);
+    assert.equal(out.ok, false);
+    assert.equal(out.kind, 'forbidden');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

@@ -5,14 +5,20 @@
  *
  * How a host uses HARNESS_PY:
  *   1. run HARNESS_PY (compile it with the file name '<recode-harness>') in a fresh globals dict;
- *   2. `run = _recode_install(config_json)` once: imports matplotlib (Agg), renders a warm-up
+ *   2. `run = _recode_install(config_json, report=None)` once: imports matplotlib (Agg), renders a warm-up
  *      figure, applies the interpreter limits, scrubs Pyodide's JavaScript bridge and adds the
  *      sandbox's audit hook (which can never be removed). Remove `_recode_install` from the dict.
  *      config: { renderer: 'pyodide'|'python', workdir, reuse?, restrictReads?, readRoots?,
- *      writeRoots?, missingHint?, maxRecursion?, maxPixels?, memoryLimitMb?, fileSizeLimitMb? }
+ *      writeRoots?, missingHint?, maxRecursion?, maxPixels?, memoryLimitMb?, fileSizeLimitMb?,
+ *      reportFd? }. `report` (optional): a callable the audit hook calls with each refusal's
+ *      message BEFORE it raises — a record the program cannot erase, for a host that keeps it
+ *      outside the interpreter (e.g. a JavaScript function in Pyodide); `reportFd` does the same
+ *      by appending 'V <message>' lines to a descriptor.
  *   3. `reply_json = run(JSON.stringify(job: HarnessJob))` for each program; it never raises.
  *   The local CPython renderer instead calls `_recode_main()`: one job per process, config and job
- *   as JSON lines on stdin, ready + reply as JSON lines on fd 3.
+ *   as JSON lines on stdin; on fd 3 the ready line (JSON), 'V <message>' lines (refusals, appended
+ *   by the audit hook) and one 'R <reply JSON>' line. The host reads fd 3 as untrusted data.
+ *   A reply is data from the sandbox: pass the requested size and limits to toRenderResult.
  *
  * What the harness does per job: exec the program in a fresh globals dict with stdout+stderr
  * captured (capped), plt.show() and savefig(<path>) neutralised; in 'figure' mode it saves the
@@ -323,7 +329,8 @@ class _Made(BaseException):
     """Carries a module created by the audit hook back to the _imp.create_builtin wrapper."""
 
 
-def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create_builtin=None):
+def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create_builtin=None,
+                     report_call=None):
     """The sandbox's audit hook (PEP 578): once added it can never be removed. It is
     self-contained on purpose: every name it uses is a local of this closure bound now, it calls
     only C functions and methods of built-in types, and nothing user code can reach refers to it.
@@ -388,7 +395,17 @@ def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     busy = set()
 
+    reporting = []
+
     def report(msg):
+        if report_call is not None and not reporting:
+            reporting.append(1)
+            try:
+                report_call(msg)
+            except BaseException:
+                pass
+            finally:
+                reporting.clear()
         if chan_id is None:
             return
         try:
@@ -681,7 +698,7 @@ def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create
     return hook
 
 
-def _recode_install(config_json):
+def _recode_install(config_json, report=None):
     """Prepare this interpreter for untrusted programs and return run(job_json) -> reply_json.
     config: renderer ('pyodide'|'python'), workdir, restrictReads (reads only from Python's own
     folders, fonts and the working folder) with extra readRoots, writeRoots, reuse (the
@@ -1050,7 +1067,9 @@ def _recode_install(config_json):
     orig_create_builtin = _imp.create_builtin
     report_fd = cfg.get('reportFd')
     hook = _make_audit_hook(write_roots, read_roots, violations,
-                            report_fd if type(report_fd) is int else None, orig_create_builtin)
+                            report_fd if type(report_fd) is int else None, orig_create_builtin,
+                            report)
+    report = None
     format_tb = _format_tb
 
     def png_size(data):
@@ -1323,7 +1342,8 @@ def _recode_install(config_json):
 
 def _recode_main():
     """Local CPython: one job per process. Line 1 on stdin: init {config, fontCache}; the harness
-    then reports ready on fd 3, reads line 2 (the job) and writes the reply on fd 3."""
+    then reports ready on fd 3, reads line 2 (the job) and writes 'R <reply>' on fd 3 (the audit
+    hook appends 'V <refusal>' lines there as they happen)."""
     exit_now = os._exit
     chan = os.fdopen(3, 'w', encoding='utf-8')
     stdin = sys.stdin.buffer
