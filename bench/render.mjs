@@ -199,6 +199,52 @@ result.pyodide = {
 await py.dispose();
 await pyo.dispose();
 
+// The isolation's cost per render (issue 17): bubblewrap + seccomp (the default) against the old
+// util-linux unshare sandbox, interleaved in one run. 'warm': the spare process is ready (its
+// sandbox start overlaps the previous program); 'cold start': a new renderer per render (the
+// sandbox check is cached per process, so this is one sandbox + python start, matplotlib import
+// and the render). fivebars.py at 600×400, medians.
+{
+  const iso = {};
+  const make = (isolation, spareStart) => createPythonRenderer({ pythonPath: found.path, isolation, spareStart });
+  const kinds = ['bwrap', 'namespaces'];
+  const warmR = Object.fromEntries(kinds.map((k) => [k, make(k, 'now')]));
+
+  const warm = Object.fromEntries(kinds.map((k) => [k, []]));
+  const cold = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (const k of kinds) await warmR[k].warmup();
+  for (let i = 0; i < runs; i++) {
+    for (const k of kinds) {
+      await warmR[k].warmup();
+      let [ms, res] = await timed(() => warmR[k].render(req(FIVEBARS, 'figure')));
+      check(res, `${k} warm render`);
+      warm[k].push(ms);
+      const fresh = make(k, 'after');
+      [ms, res] = await timed(() => fresh.render(req(FIVEBARS, 'figure')));
+      check(res, `${k} cold-start render`);
+      cold[k].push(ms);
+      await fresh.dispose();
+    }
+  }
+  for (const k of kinds) {
+    iso[k] = { sandbox: warmR[k].sandbox.slice(0, 120), warm_ms: stats(warm[k]), cold_start_ms: stats(cold[k]) };
+    await warmR[k].dispose();
+  }
+  iso.bwrap_minus_unshare_ms = {
+    warm: round(iso.bwrap.warm_ms.median - iso.namespaces.warm_ms.median),
+    cold_start: round(iso.bwrap.cold_start_ms.median - iso.namespaces.cold_start_ms.median),
+  };
+  iso.bwrap_over_unshare = {
+    warm: Math.round((iso.bwrap.warm_ms.median / iso.namespaces.warm_ms.median) * 100) / 100,
+    cold_start: Math.round((iso.bwrap.cold_start_ms.median / iso.namespaces.cold_start_ms.median) * 100) / 100,
+  };
+  result.isolation = iso;
+  console.log(
+    `isolation: warm fivebars median bwrap ${iso.bwrap.warm_ms.median} ms vs unshare ${iso.namespaces.warm_ms.median} ms; ` +
+      `cold start bwrap ${iso.bwrap.cold_start_ms.median} ms vs unshare ${iso.namespaces.cold_start_ms.median} ms`,
+  );
+}
+
 const r2 = (x) => Math.round(x * 100) / 100;
 const ratio = result.pyodide.cpu.warm_ms.median / result.python.cpu.warm_ms.median;
 result.pyodide_over_cpython_warm_cpu = r2(ratio);

@@ -22,7 +22,7 @@ import { planOutput, writeRunOutput } from './runOutput';
 import { DEFAULT_OPTIONS, type RunEvent, type Renderer } from '../core/types';
 import { modelConfigFromEnv } from '../core/model/config';
 import { createOpenAIModel } from '../core/model/openaiModel';
-import { chooseRenderer, defaultPackageDir, type RendererChoice } from './renderers';
+import { UNISOLATED_HELP, chooseRenderer, defaultPackageDir, type RendererChoice } from './renderers';
 import { Progress } from './progress';
 import { packageRoot, packageVersion } from './paths';
 import { prepareCommand } from './prepare';
@@ -56,8 +56,8 @@ async function readInput(path: string, what: 'image' | 'render' | 'program'): Pr
   }
 }
 
-async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string }, fn: (r: Renderer) => Promise<T>): Promise<T> {
-  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages });
+async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string; unisolated?: boolean }, fn: (r: Renderer) => Promise<T>): Promise<T> {
+  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages, unisolated: opts.unisolated });
   try {
     return await fn(renderer);
   } finally {
@@ -84,6 +84,7 @@ export function buildProgram(): Command {
     .option('--kind <kind>', 'chart, geometry or auto', 'auto')
     .option('--temperature <t>', 'sampling temperature for generation', parseFloat, DEFAULT_OPTIONS.temperature)
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer (default: auto-detect)')
     .option('--packages <dir>', 'folder with Pyodide packages (default: the user cache)')
     .option('--time-limit <s>', 'time limit per program run, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -167,6 +168,7 @@ export function buildProgram(): Command {
     .option('--size <WxH>', 'figure size in pixels', '800x600')
     .option('--like <image>', 'use the size of this image')
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -214,6 +216,7 @@ export function buildProgram(): Command {
     .argument('<image>', 'the original')
     .argument('<program>', 'a Python file that draws with matplotlib')
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .option('--time-limit <s>', 'time limit, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
@@ -248,6 +251,7 @@ export function buildProgram(): Command {
     .argument('<program>', 'a Python file that draws with matplotlib')
     .option('--csv', 'CSV instead of JSON', false)
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .action(async (programPath: string, o) => {
@@ -274,6 +278,7 @@ export function buildProgram(): Command {
     .option('-k, --rounds <k>', 'refinement rounds', int('--rounds', 0, 20), 1)
     .option('--limit <n>', 'only the first n charts', int('--limit', 1, 100000))
     .addOption(rendererOption())
+    .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer')
     .option('--packages <dir>', 'folder with Pyodide packages')
     .action(async (manifest: string, o) => evalCommand(manifest, o));

@@ -1,13 +1,15 @@
 /**
  * Which renderer the CLI uses: `pyodide` (sandboxed WebAssembly; needs the matplotlib packages
  * prepared once), `python` (local CPython with matplotlib), or `auto` (Pyodide when its packages
- * are there, else a local python with matplotlib, else a clear error saying how to get either).
+ * are there, else a local python with matplotlib when bubblewrap can isolate its programs, else a
+ * clear error saying how to get either). The local renderer runs programs without the bubblewrap
+ * sandbox only with --unisolated, and then says so on stderr on every run.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Renderer } from '../core/types';
 import { createPyodideRenderer } from '../core/render/pyodideRenderer';
-import { createPythonRenderer, findPython } from '../core/render/pythonRenderer';
+import { UNISOLATED_WARNING, createPythonRenderer, findPython, pythonIsolationAvailable } from '../core/render/pythonRenderer';
 import { checkPyodidePackages } from '../core/render/pyodidePackages';
 
 export type RendererChoice = 'auto' | 'pyodide' | 'python';
@@ -19,8 +21,22 @@ export function defaultPackageDir(): string {
   return join(cache, 'recode', 'pyodide-packages');
 }
 
-export async function chooseRenderer(choice: RendererChoice, o: { pythonPath?: string; packageDir?: string }): Promise<Renderer> {
+/** The CLI flag that lets the local python run programs without the bubblewrap sandbox. */
+export const UNISOLATED_FLAG = '--unisolated';
+export const UNISOLATED_HELP = 'let the python renderer run programs WITHOUT the bubblewrap sandbox where it is not available (no bwrap, macOS, Windows)';
+
+function localPython(path: string, allowUnisolated: boolean, isolated: boolean, warn: (line: string) => void): Renderer {
+  if (!isolated) warn(`recode: WARNING ${UNISOLATED_WARNING} (${path}); they can read and write your files and reach the network`);
+  return createPythonRenderer({ pythonPath: path, allowUnisolated });
+}
+
+export async function chooseRenderer(
+  choice: RendererChoice,
+  o: { pythonPath?: string; packageDir?: string; unisolated?: boolean; warn?: (line: string) => void },
+): Promise<Renderer> {
   const packageDir = o.packageDir ?? defaultPackageDir();
+  const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const allow = o.unisolated === true;
   if (choice === 'pyodide') return createPyodideRenderer({ packageDir });
   if (choice === 'python') {
     const py = await findPython(o.pythonPath ? [o.pythonPath] : undefined);
@@ -31,12 +47,24 @@ export async function chooseRenderer(choice: RendererChoice, o: { pythonPath?: s
           : 'no python with matplotlib found (tried python3, /usr/bin/python3, python); install it (apt-get install python3-matplotlib) or pass --python',
       );
     }
-    return createPythonRenderer({ pythonPath: py.path });
+    const iso = await pythonIsolationAvailable(py.path);
+    if (!iso.ok && !allow) {
+      throw new Error(
+        `the python renderer cannot isolate programs here (${iso.reason}): install bubblewrap (apt-get install bubblewrap), use --renderer pyodide, or pass ${UNISOLATED_FLAG} to run them unisolated`,
+      );
+    }
+    return localPython(py.path, allow, iso.ok, warn);
   }
   const pk = await checkPyodidePackages(packageDir, ['matplotlib']);
   if (pk.ok) return createPyodideRenderer({ packageDir });
   const py = await findPython(o.pythonPath ? [o.pythonPath] : undefined);
-  if (py) return createPythonRenderer({ pythonPath: py.path });
+  if (py) {
+    const iso = await pythonIsolationAvailable(py.path);
+    if (iso.ok || allow) return localPython(py.path, allow, iso.ok, warn);
+    throw new Error(
+      `no isolated renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`), and ${py.path} cannot be isolated here (${iso.reason}); install bubblewrap (apt-get install bubblewrap), or pass ${UNISOLATED_FLAG} to run programs in the local python unisolated`,
+    );
+  }
   throw new Error(
     `no renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`, or \`recode prepare --from FOLDER\` offline) and no local python has matplotlib (apt-get install python3-matplotlib)`,
   );

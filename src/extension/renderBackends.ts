@@ -4,7 +4,8 @@
  */
 import type { Renderer } from '../core/types';
 import { createRenderer } from '../core/render/index';
-import { findPython } from '../core/render/pythonRenderer';
+import { findPython, pythonIsolationAvailable } from '../core/render/pythonRenderer';
+export { UNISOLATED_WARNING } from '../core/render/pythonRenderer';
 import { checkPyodidePackages, fetchPyodidePackages, importPyodidePackages, type PackageProgress } from '../core/render/pyodidePackages';
 
 /** The packages the panel's Pyodide loads (with their dependencies from the lock file). */
@@ -22,8 +23,13 @@ export async function locatePython(preferred: string): Promise<PythonFound | und
   return { path: found.path, detail: `${found.path}${found.matplotlib ? ` (matplotlib ${found.matplotlib})` : ''}` };
 }
 
-export function createPythonRenderer(pythonPath: string): Renderer {
-  return createRenderer('python', { pythonPath });
+export function createPythonRenderer(pythonPath: string, allowUnisolated = false): Renderer {
+  return createRenderer('python', { pythonPath, allowUnisolated });
+}
+
+/** Whether programs of this python can run in the bubblewrap sandbox here. */
+export function pythonIsolation(pythonPath: string): Promise<{ ok: boolean; reason?: string }> {
+  return pythonIsolationAvailable(pythonPath);
 }
 
 export interface PackagesCheck {

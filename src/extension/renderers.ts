@@ -3,12 +3,15 @@
  *   'pyodide'  Pyodide in the run's panel (a Web Worker); needs the packages prepared once.
  *   'python'   local CPython with matplotlib ("recode.pythonPath", or found on the machine).
  *   'auto'     Pyodide in the panel when its packages are prepared, else local Python with
- *              matplotlib when found, else the user is asked to prepare the packages.
+ *              matplotlib when found AND its programs can be isolated (bubblewrap), else the user
+ *              is asked to prepare the packages.
+ * Local Python without the bubblewrap sandbox (no bwrap, macOS, Windows) needs the machine-scope
+ * setting "recode.allowUnisolatedPython"; the panel's renderer line then says UNISOLATED on every run.
  */
 import * as vscode from 'vscode';
 import type { Renderer } from '../core/types';
 import type { RendererView, WorkerConfig } from '../shared/protocol';
-import { checkPackages, createPythonRenderer, locatePython } from './renderBackends';
+import { checkPackages, createPythonRenderer, locatePython, pythonIsolation, UNISOLATED_WARNING } from './renderBackends';
 import type { Settings } from './settings';
 import type { Ext } from './ext';
 
@@ -45,10 +48,25 @@ export async function chooseRenderer(ext: Ext, settings: Settings, workerConfig:
 
   const python = await locatePython(settings.pythonPath);
   if (python) {
+    const allowUnisolated = allowUnisolatedPython();
+    const iso = await pythonIsolation(python.path);
+    if (iso.ok || allowUnisolated) {
+      return {
+        kind: 'python',
+        view: {
+          name: 'python',
+          detail: iso.ok ? `${python.detail}, in a bubblewrap sandbox` : `${UNISOLATED_WARNING}: ${python.detail} (${iso.reason ?? 'no sandbox'})`,
+          pyodidePackages: packages,
+          note,
+        },
+        renderer: createPythonRenderer(python.path, allowUnisolated),
+      };
+    }
     return {
-      kind: 'python',
-      view: { name: 'python', detail: python.detail, pyodidePackages: packages, note },
-      renderer: createPythonRenderer(python.path),
+      kind: 'none',
+      view: { name: 'python', detail: 'cannot isolate programs here', pyodidePackages: packages, note },
+      problem: `Local Python cannot isolate generated programs on this machine (${iso.reason ?? 'no sandbox'}). Install bubblewrap (Linux), run "RECODE: Prepare renderer" to use Pyodide, or allow unisolated programs with the machine setting "recode.allowUnisolatedPython".`,
+      buttons: ['Prepare Renderer', 'Open Settings'],
     };
   }
   const where = settings.pythonPath ? `"recode.pythonPath" (${settings.pythonPath}) is not a Python with matplotlib` : 'no Python with matplotlib was found';
@@ -70,4 +88,10 @@ export async function chooseRenderer(ext: Ext, settings: Settings, workerConfig:
 
 export function packagesDirOf(context: vscode.ExtensionContext): vscode.Uri {
   return vscode.Uri.joinPath(context.globalStorageUri, 'pyodide-packages');
+}
+
+/** The machine-scope setting (a workspace cannot turn it on): local Python may run programs unisolated. */
+export function allowUnisolatedPython(): boolean {
+  const v = vscode.workspace.getConfiguration('recode').inspect<boolean>('allowUnisolatedPython');
+  return (v?.globalValue ?? v?.defaultValue ?? false) === true;
 }

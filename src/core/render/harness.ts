@@ -5,14 +5,20 @@
  *
  * How a host uses HARNESS_PY:
  *   1. run HARNESS_PY (compile it with the file name '<recode-harness>') in a fresh globals dict;
- *   2. `run = _recode_install(config_json)` once: imports matplotlib (Agg), renders a warm-up
+ *   2. `run = _recode_install(config_json, report=None)` once: imports matplotlib (Agg), renders a warm-up
  *      figure, applies the interpreter limits, scrubs Pyodide's JavaScript bridge and adds the
  *      sandbox's audit hook (which can never be removed). Remove `_recode_install` from the dict.
  *      config: { renderer: 'pyodide'|'python', workdir, reuse?, restrictReads?, readRoots?,
- *      writeRoots?, missingHint?, maxRecursion?, maxPixels?, memoryLimitMb?, fileSizeLimitMb? }
+ *      writeRoots?, missingHint?, maxRecursion?, maxPixels?, memoryLimitMb?, fileSizeLimitMb?,
+ *      reportFd? }. `report` (optional): a callable the audit hook calls with each refusal's
+ *      message BEFORE it raises — a record the program cannot erase, for a host that keeps it
+ *      outside the interpreter (e.g. a JavaScript function in Pyodide); `reportFd` does the same
+ *      by appending 'V <message>' lines to a descriptor.
  *   3. `reply_json = run(JSON.stringify(job: HarnessJob))` for each program; it never raises.
  *   The local CPython renderer instead calls `_recode_main()`: one job per process, config and job
- *   as JSON lines on stdin, ready + reply as JSON lines on fd 3.
+ *   as JSON lines on stdin; on fd 3 the ready line (JSON), 'V <message>' lines (refusals, appended
+ *   by the audit hook) and one 'R <reply JSON>' line. The host reads fd 3 as untrusted data.
+ *   A reply is data from the sandbox: pass the requested size and limits to toRenderResult.
  *
  * What the harness does per job: exec the program in a fresh globals dict with stdout+stderr
  * captured (capped), plt.show() and savefig(<path>) neutralised; in 'figure' mode it saves the
@@ -96,27 +102,98 @@ export function decodeBase64(s: string): Uint8Array {
   return out.subarray(0, j);
 }
 
-/** Parses the harness's JSON reply; anything malformed becomes an 'internal' failure. */
+/** Caps on the strings a reply may carry (the reply is data from the sandbox, never trusted). */
+export const REPLY_CAPS = { stdout: 4 * DEFAULT_MAX_OUTPUT_BYTES, answer: DEFAULT_MAX_OUTPUT_BYTES, error: 2000, traceback: 20_000, pngBase64: 96 * 1024 * 1024 };
+
+/** Parses the harness's JSON reply; anything malformed becomes an 'internal' failure. Strings are capped. */
 export function parseHarnessReply(json: string): HarnessReply {
   try {
+    if (json.length > REPLY_CAPS.pngBase64 + 2 * REPLY_CAPS.stdout) throw new Error('the reply is too large');
     const v: unknown = JSON.parse(json);
-    if (typeof v !== 'object' || v === null) throw new Error('not an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     const r = v as Record<string, unknown>;
-    const reply: HarnessReply = { ok: r.ok === true, stdout: typeof r.stdout === 'string' ? r.stdout : '' };
-    if (typeof r.png_b64 === 'string') reply.png_b64 = r.png_b64;
-    if (typeof r.error === 'string') reply.error = r.error;
+    const reply: HarnessReply = { ok: r.ok === true, stdout: typeof r.stdout === 'string' ? r.stdout.slice(0, REPLY_CAPS.stdout) : '' };
+    if (typeof r.png_b64 === 'string') {
+      if (r.png_b64.length > REPLY_CAPS.pngBase64) throw new Error('the render is too large');
+      reply.png_b64 = r.png_b64;
+    }
+    if (typeof r.error === 'string') reply.error = r.error.slice(0, REPLY_CAPS.error);
     if (typeof r.error_kind === 'string' && KINDS.has(r.error_kind)) reply.error_kind = r.error_kind as RenderErrorKind;
-    if (typeof r.traceback === 'string') reply.traceback = r.traceback;
-    if (typeof r.answer === 'string') reply.answer = r.answer;
+    if (typeof r.traceback === 'string') reply.traceback = r.traceback.slice(0, REPLY_CAPS.traceback);
+    if (typeof r.answer === 'string') reply.answer = r.answer.slice(0, REPLY_CAPS.answer);
     return reply;
   } catch (e) {
     return { ok: false, stdout: '', error: `the harness replied with malformed JSON (${(e as Error).message})`, error_kind: 'internal' };
   }
 }
 
-/** A harness reply as the renderer contract's RenderResult. */
-export function toRenderResult(reply: HarnessReply, durationMs: number): RenderResult {
-  const result: RenderResult = { ok: reply.ok, stdout: reply.stdout ?? '', durationMs };
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(b: Uint8Array, from: number, to: number): number {
+  let c = 0xffffffff;
+  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Checks a PNG's structure on the host, without trusting the sandbox: the signature, an IHDR
+ * first (8-bit RGB/RGBA or the like, no interlace trickery needed), every chunk inside the file
+ * with a correct CRC, at least one IDAT, IEND last, the size within `maxPixels` and, when given,
+ * exactly `width` x `height`. Returns the reason it is refused, or undefined. Browser-safe.
+ */
+export function checkPng(b: Uint8Array, expect: { width?: number; height?: number; maxPixels?: number } = {}): string | undefined {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (b.length < 8 + 25 + 12 || sig.some((v, i) => b[i] !== v)) return 'not a PNG';
+  const u32 = (o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  const type = (o: number): string => String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
+  let o = 8;
+  let first = true;
+  let idat = false;
+  let width = 0;
+  let height = 0;
+  for (;;) {
+    if (o + 12 > b.length) return 'a chunk runs past the end';
+    const len = u32(o);
+    const t = type(o + 4);
+    if (len > b.length - o - 12) return `chunk ${JSON.stringify(t)} runs past the end`;
+    if (!/^[A-Za-z]{4}$/.test(t)) return 'a chunk with an invalid type';
+    if (crc32(b, o + 4, o + 8 + len) !== u32(o + 8 + len)) return `chunk ${t} has a wrong CRC`;
+    if (first) {
+      if (t !== 'IHDR' || len !== 13) return 'the first chunk is not IHDR';
+      width = u32(o + 8);
+      height = u32(o + 12);
+      first = false;
+    } else if (t === 'IHDR') return 'a second IHDR';
+    if (t === 'IDAT') idat = true;
+    o += 12 + len;
+    if (t === 'IEND') break;
+  }
+  if (!idat) return 'no image data';
+  if (o !== b.length) return 'bytes after IEND';
+  if (width < 1 || height < 1) return 'an empty image';
+  if (width * height > (expect.maxPixels ?? DEFAULT_MAX_PIXELS)) return `${width} x ${height} px is over the pixel limit`;
+  if (expect.width !== undefined && expect.height !== undefined && (width !== expect.width || height !== expect.height)) {
+    return `it is ${width} x ${height} px, not ${expect.width} x ${expect.height}`;
+  }
+  return undefined;
+}
+
+/**
+ * A harness reply as the renderer contract's RenderResult. The reply is data from the sandbox:
+ * `expect` (the requested render size, limits) is checked here, on the host — a PNG that is
+ * malformed or of another size is a failure, stdout and the answer are capped.
+ */
+export function toRenderResult(reply: HarnessReply, durationMs: number, expect: { width?: number; height?: number; maxPixels?: number; maxOutputBytes?: number } = {}): RenderResult {
+  const maxOut = expect.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const result: RenderResult = { ok: reply.ok, stdout: (reply.stdout ?? '').slice(0, maxOut), durationMs };
   if (reply.ok) {
     if (reply.png_b64 !== undefined) {
       try {
@@ -124,11 +201,13 @@ export function toRenderResult(reply: HarnessReply, durationMs: number): RenderR
       } catch (e) {
         return { ok: false, stdout: result.stdout, error: `the render is not valid base64 (${(e as Error).message})`, errorKind: 'internal', durationMs };
       }
+      const bad = checkPng(result.png, expect);
+      if (bad) return { ok: false, stdout: result.stdout, error: `the render is not a valid PNG (${bad})`, errorKind: 'internal', durationMs };
     }
     if (reply.answer !== undefined) result.answer = reply.answer;
     return result;
   }
-  result.error = (reply.error ?? 'the program failed').split('\n')[0];
+  result.error = (reply.error ?? 'the program failed').split('\n')[0].slice(0, REPLY_CAPS.error);
   result.errorKind = reply.error_kind ?? 'python';
   if (reply.traceback) result.traceback = reply.traceback;
   if (reply.answer !== undefined) result.answer = reply.answer;
@@ -158,7 +237,8 @@ _BLOCKED_TOP = frozenset((
     '_asyncio', '_testcapi', '_testinternalcapi', '_testlimitedcapi', '_testbuffer', '_testclinic',
     '_testclinic_limited', '_testmultiphase', '_testsinglephase', '_xxtestfuzz', '_remote_debugging',
     'tracemalloc', '_tracemalloc', 'faulthandler', 'resource', 'importlib', '_imp', 'gc', 'code',
-    'codeop', 'pdb', 'bdb', 'inspect', 'marshal',
+    'codeop', 'pdb', 'bdb', 'inspect', 'marshal', 'runpy', 'pkgutil', 'signal', '_signal',
+    '_frozen_importlib', '_frozen_importlib_external', 'zipimport',
 ))
 _BLOCKED_FULL = frozenset(('urllib.request', 'http.client', 'http.server', 'urllib.robotparser'))
 # The JavaScript bridge of Pyodide: refused to everyone, and scrubbed from the interpreter.
@@ -167,7 +247,12 @@ _PYODIDE_TOP = frozenset(('js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_c
 # Cached modules the program must import afresh (so that the refusal above applies to it).
 _DROP_CACHED = frozenset(('subprocess', 'socket', 'ctypes', 'urllib.request', 'http.client',
                           'multiprocessing', 'select', 'selectors', 'pty', 'webbrowser', 'resource',
-                          'importlib', 'gc', 'inspect', 'marshal', 'code', 'codeop'))
+                          'importlib', 'gc', 'inspect', 'marshal', 'code', 'codeop',
+                          '_posixsubprocess', '_socket', '_ctypes', 'runpy', 'pkgutil', 'zipimport'))
+# Built-in modules nobody may create once the sandbox is closed (a fresh module object would hold
+# the original functions the harness replaced or the bridge it scrubbed).
+_NEVER_CREATE = frozenset(('_imp', '_posixsubprocess', '_thread', 'posix', 'sys', 'builtins',
+                           '_io', '_frozen_importlib', '_frozen_importlib_external'))
 
 
 class SandboxError(PermissionError):
@@ -240,13 +325,34 @@ def _format_tb(tb, source_lines):
     return entries
 
 
-def _make_audit_hook(write_roots, read_roots, violations):
+class _Made(BaseException):
+    """Carries a module created by the audit hook back to the _imp.create_builtin wrapper."""
+
+
+def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create_builtin=None,
+                     report_call=None):
     """The sandbox's audit hook (PEP 578): once added it can never be removed. It is
     self-contained on purpose: every name it uses is a local of this closure bound now, it calls
     only C functions and methods of built-in types, and nothing user code can reach refers to it.
     So a program that monkeypatches os.path, builtins or this module cannot change its verdicts."""
     import posix
+    from types import SimpleNamespace
     lstat = posix.lstat
+    stat_ = posix.stat
+    fstat = posix.fstat
+    pwrite = posix.write
+    die = posix._exit
+    Made = _Made
+    never_create = _NEVER_CREATE
+    # The reply channel's identity: every violation is appended to it before it is raised, so the
+    # host learns of it even if the program then forges a reply (it cannot take a line back).
+    chan_id = None
+    if report_fd is not None:
+        st0 = fstat(report_fd)
+        chan_id = (st0.st_dev, st0.st_ino)
+    # File names of code compiled (or executed from the program) after the sandbox closed: such
+    # code is the program's, whatever name it was given ('/x.py', '<frozen ...>').
+    tainted = set()
     readlink = posix.readlink
     getcwd = posix.getcwd
     getframe = sys._getframe
@@ -281,12 +387,40 @@ def _make_audit_hook(write_roots, read_roots, violations):
                                    'shutil.make_archive', 'shutil.unpack_archive'))
     path_events_read = frozenset(('os.listdir', 'os.scandir', 'glob.glob', 'glob.glob/2',
                                   'os.chdir', 'os.walk', 'os.fwalk'))
-    code_suffixes = ('.so', '.pyc', '.pyd', '.pyo', '.dylib', '.dll', '.wasm', '.pth')
+    code_suffixes = ('.so', '.pyc', '.pyd', '.pyo', '.dylib', '.dll', '.wasm', '.pth', '.py', '.zip')
+    getattr_ = getattr
+    frame_leakers = frozenset(('walk_stack', 'currentframe', 'stack', 'trace', 'getouterframes'))
+    # events whose last argument is a dir_fd (-1: none)
+    dirfd_last = frozenset(('os.remove', 'os.rmdir', 'os.mkdir', 'os.chmod', 'os.utime'))
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     busy = set()
 
+    reporting = []
+
+    def report(msg):
+        if report_call is not None and not reporting:
+            reporting.append(1)
+            try:
+                report_call(msg)
+            except BaseException:
+                pass
+            finally:
+                reporting.clear()
+        if chan_id is None:
+            return
+        try:
+            st = fstat(report_fd)
+            if (st.st_dev, st.st_ino) != chan_id:
+                die(86)  # the program replaced the channel: end now, with no reply
+            line = ('V ' + ' '.join(msg.split()))[:2000].encode('utf-8', 'replace') + b'\n'
+            while line:
+                line = line[pwrite(report_fd, line):]
+        except OSError_:
+            die(86)
+
     def deny(event, detail):
         msg = 'the RECODE sandbox forbids ' + event + (': ' + detail if detail else '')
+        report(msg)
         if len_(violations) < 20:
             violations.append(msg)
         raise Denied(msg)
@@ -343,6 +477,25 @@ def _make_audit_hook(write_roots, read_roots, violations):
                 todo.extend(parts)
         return '/' + '/'.join(done)
 
+    def at(event, dfd, p):
+        """The path an *at() call reaches: p relative to directory descriptor dfd."""
+        if type_(dfd) is not int_ or dfd < 0:
+            return p
+        t = type_(p)
+        if t is bytes_:
+            p = p.decode('utf-8', 'surrogateescape')
+        elif t is not str_:
+            deny(event, 'a path that is not a plain string')
+        if p.startswith('/'):
+            return p
+        try:
+            base = readlink('/proc/self/fd/' + str_(dfd))
+        except OSError_:
+            deny(event, 'a path relative to a descriptor that cannot be resolved')
+        if not base.startswith('/'):
+            deny(event, 'a path relative to a descriptor that is not a folder')
+        return base + '/' + p
+
     def check_write(event, p):
         if type_(p) is int_ or p is None:
             return
@@ -362,8 +515,11 @@ def _make_audit_hook(write_roots, read_roots, violations):
             deny(event, 'loading code from the working folder')
 
     def is_user(fn):
-        # code from a file, the import system or this harness is trusted; the program and code it
-        # compiled itself ('<program>', '<string>') is not
+        # code from a file, the import system or this harness is trusted, unless its name was
+        # given to code compiled after the sandbox closed; the program and code it compiled
+        # itself ('<program>', '<string>', '/x.py') is not
+        if fn in tainted:
+            return True
         return not (fn.startswith('/') or fn.startswith('<frozen') or fn == '<recode-harness>')
 
     def from_program():
@@ -377,7 +533,8 @@ def _make_audit_hook(write_roots, read_roots, violations):
             fn = f.f_code.co_filename
             if fn.startswith('<frozen importlib') or fn.endswith('/importlib/__init__.py') \
                     or fn.endswith('/importlib/util.py') or fn.endswith('/importlib/_bootstrap.py') \
-                    or fn.endswith('/importlib/_bootstrap_external.py'):
+                    or fn.endswith('/importlib/_bootstrap_external.py') \
+                    or (fn == '<recode-harness>' and f.f_code.co_name == 'create_builtin'):
                 f = f.f_back
                 continue
             return is_user(fn)
@@ -401,6 +558,20 @@ def _make_audit_hook(write_roots, read_roots, violations):
             return
         if event == 'open':
             p, mode, flags = args[0], args[1], args[2]
+            if mode is None and (type_(p) is str_ or type_(p) is bytes_):
+                # os.open: its dir_fd is not in the event, so a relative path cannot be judged
+                rel = p if type_(p) is str_ else p.decode('utf-8', 'surrogateescape')
+                if not rel.startswith('/') and from_program():
+                    deny('os.open', 'a relative path (use an absolute one or open())')
+                if from_program():
+                    # no directory descriptors outside the writable folders (a dir_fd base)
+                    target = resolve('open', p)
+                    try:
+                        isdir = (stat_(target).st_mode & 0o170000) == 0o040000
+                    except OSError_:
+                        isdir = False
+                    if isdir and not under(target, write_roots):
+                        deny('os.open', 'a directory descriptor for ' + target)
             writing = False
             if type_(mode) is str_:
                 writing = ('w' in mode) or ('a' in mode) or ('x' in mode) or ('+' in mode)
@@ -415,6 +586,14 @@ def _make_audit_hook(write_roots, read_roots, violations):
             if len_(args) > 1 and args[1] in frame_attrs and from_program():
                 deny('frame access', str_(args[1]))
             return
+        if event == 'sys._getframe':
+            # library helpers that hand frames of the whole stack (the harness's too) back to
+            # their caller: refused whoever calls them during a job
+            f = getframe(2)
+            co = f.f_code if f is not None else None
+            if co is not None and co.co_name in frame_leakers \
+                    and co.co_filename.endswith(('/traceback.py', '/inspect.py')):
+                deny('frame access', co.co_name)
         if event == 'sys._getframe' or event == 'sys._getframemodulename' or event == 'code.__new__' \
                 or event == 'resource.setrlimit' or event == 'resource.prlimit':
             # frames, code objects built by hand (bytecode can corrupt memory; C extensions such as
@@ -434,30 +613,69 @@ def _make_audit_hook(write_roots, read_roots, violations):
                 deny(event, 'building code objects from bytes')
             return
         if event in path_events_write:
+            dfd = args[-1] if event in dirfd_last else -1
             for a in args[:2]:
                 if type_(a) is str_ or type_(a) is bytes_:
-                    check_write(event, a)
+                    check_write(event, at(event, dfd, a))
             return
         if event == 'os.rename':
-            check_write(event, args[0])
-            check_write(event, args[1])
+            check_write(event, at(event, args[2] if len_(args) > 2 else -1, args[0]))
+            check_write(event, at(event, args[3] if len_(args) > 3 else -1, args[1]))
             return
         if event in path_events_read:
             if args and (type_(args[0]) is str_ or type_(args[0]) is bytes_):
                 check_read(event, args[0])
             return
         if event == 'sqlite3.connect':
+            # in-memory databases only: a file name or a file: URI reaches any path
             db = args[0] if args else None
-            if type_(db) is str_ and (db == ':memory:' or db == ''):
-                return
-            check_write(event, db)
+            if not (type_(db) is str_ and (db == ':memory:' or db == '')):
+                deny('sqlite3.connect', 'a database file (only ":memory:" databases)')
             return
+        # (sqlite3.connect/handle comes before the connection is ready: no authorizer can be set
+        # there, so ATTACH / VACUUM INTO from an in-memory database are bounded by the OS sandbox
+        # (CPython) and the interpreter's own file system (Pyodide), not by this hook)
+        if event == 'compile':
+            fn = args[1] if len_(args) > 1 else None
+            if type_(fn) is not str_:
+                deny('compile', 'a file name that is not text')
+            tainted.add(fn)
+            return
+        if event == 'exec':
+            co = args[0] if args else None
+            if co is not None and from_program():
+                fn = co.co_filename
+                if type_(fn) is str_:
+                    tainted.add(fn)
+            return
+        if event == 'recode.create_builtin':
+            spec = args[0] if args else None
+            name = getattr_(spec, 'name', None)
+            if type_(name) is not str_:
+                deny('import', 'a module spec without a plain name')
+            top = name.partition('.')[0]
+            if top in bridge_top or name in never_create:
+                deny('import', name)
+            if (top in blocked_top or name in blocked_full) and imported_by_program():
+                deny('import', name)
+            if create_builtin is None:
+                deny('import', name)
+            clean = SimpleNamespace(name=name, origin='built-in', loader=None, parent='',
+                                    submodule_search_locations=None, loader_state=None,
+                                    cached=None, has_location=False)
+            me = get_ident()
+            busy.discard(me)  # the module's own initialisation is checked like any other code
+            try:
+                made = create_builtin(clean)
+            finally:
+                busy.add(me)
+            raise Made(made)
         if event == 'mmap.__new__':
             if args and args[0] != -1:
                 deny(event, 'mapping a file')
             return
 
-    harmless = frozenset(('builtins.id', 'exec', 'compile', 'object.__setattr__',
+    harmless = frozenset(('builtins.id', 'object.__setattr__',
                           'object.__delattr__', 'time.sleep', 'builtins.input',
                           'builtins.input/result', 'cpython.run_command', 'os.putenv',
                           'os.unsetenv', 'array.__new__', 'sys.intern'))
@@ -480,7 +698,7 @@ def _make_audit_hook(write_roots, read_roots, violations):
     return hook
 
 
-def _recode_install(config_json):
+def _recode_install(config_json, report=None):
     """Prepare this interpreter for untrusted programs and return run(job_json) -> reply_json.
     config: renderer ('pyodide'|'python'), workdir, restrictReads (reads only from Python's own
     folders, fonts and the working folder) with extra readRoots, writeRoots, reuse (the
@@ -632,6 +850,8 @@ def _recode_install(config_json):
         setrlimit = None
 
     # --- close the doors --------------------------------------------------------------------
+    ps = sys.modules.get('_posixsubprocess')
+    sp = sys.modules.get('subprocess')
     for name in list(sys.modules):
         top = name.partition('.')[0]
         if top in _PYODIDE_TOP:
@@ -707,6 +927,25 @@ def _recode_install(config_json):
         for mod in (os, sys.modules.get('posix')):
             if mod is not None and hasattr(mod, attr):
                 setattr(mod, attr, forbidden(event))
+    # A signal handler is called with the interrupted frame (and so the whole stack): no handlers.
+    def refuse_signal(signalnum, handler):
+        raise SandboxError('the RECODE sandbox forbids signal handlers')
+    for m in (sys.modules.get('signal'), sys.modules.get('_signal')):
+        if m is not None and hasattr(m, 'signal'):
+            try:
+                m.signal = refuse_signal
+            except (AttributeError, TypeError):
+                pass
+    # fork_exec raises no audit event: the cached module (reachable from subprocess, which
+    # libraries imported) gets a refusal in its place
+    for m, attr in ((ps, 'fork_exec'), (sp, '_fork_exec')):
+        if m is not None and hasattr(m, attr):
+            try:
+                setattr(m, attr, forbidden('_posixsubprocess.fork_exec'))
+            except (AttributeError, TypeError):
+                pass
+    del ps, sp
+
     def _exit(status=0):
         # os._exit would end the interpreter the harness runs in: it is a SystemExit here
         raise SystemExit(status)
@@ -824,7 +1063,13 @@ def _recode_install(config_json):
     if mpl is not None:
         write_roots.append(mpl.get_cachedir())
     write_roots = sorted(set(os.path.realpath(p) for p in write_roots))
-    hook = _make_audit_hook(write_roots, read_roots, violations)
+    import _imp
+    orig_create_builtin = _imp.create_builtin
+    report_fd = cfg.get('reportFd')
+    hook = _make_audit_hook(write_roots, read_roots, violations,
+                            report_fd if type(report_fd) is int else None, orig_create_builtin,
+                            report)
+    report = None
     format_tb = _format_tb
 
     def png_size(data):
@@ -1075,14 +1320,30 @@ def _recode_install(config_json):
             out = out[:20] + ['  ... %d lines ...\n' % (len(out) - 40)] + out[-20:]
         return head + ''.join(out) + tail
 
+    # _imp.create_builtin makes a fresh module object (with the original functions, or Pyodide's
+    # bridge) from any spec: every call now goes through the audit hook, which holds the original.
+    sys_audit = sys.audit
+    Made = _Made
+
+    def create_builtin(spec):
+        try:
+            sys_audit('recode.create_builtin', spec)
+        except Made as m:
+            return m.args[0]
+        raise SandboxError('the RECODE sandbox forbids import: a built-in module')
     sys.addaudithook(hook)
-    del hook
+    _imp.create_builtin = create_builtin
+    if '_imp' in snap_modules:
+        # restore() after each job must put the wrapper back, never the original
+        snap_modules['_imp'] = (_imp, dict(_imp.__dict__))
+    del hook, orig_create_builtin
     return run
 
 
 def _recode_main():
     """Local CPython: one job per process. Line 1 on stdin: init {config, fontCache}; the harness
-    then reports ready on fd 3, reads line 2 (the job) and writes the reply on fd 3."""
+    then reports ready on fd 3, reads line 2 (the job) and writes 'R <reply>' on fd 3 (the audit
+    hook appends 'V <refusal>' lines there as they happen)."""
     exit_now = os._exit
     chan = os.fdopen(3, 'w', encoding='utf-8')
     stdin = sys.stdin.buffer
@@ -1097,6 +1358,7 @@ def _recode_main():
                 f.write(str(cache['text']))
         except (OSError, KeyError, TypeError):
             pass
+    cfg['reportFd'] = 3
     try:
         run = _recode_install(json.dumps(cfg))
     except BaseException as e:
@@ -1113,7 +1375,7 @@ def _recode_main():
     if not line:
         exit_now(0)
     reply = run(line.decode('utf-8', 'replace'))
-    chan.write(reply + '\n')
+    chan.write('R ' + reply + '\n')
     chan.flush()
     exit_now(0)
 `;

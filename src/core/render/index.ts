@@ -19,6 +19,7 @@ export function createRenderer(kind: RendererKind, opts: PyodideRendererOptions 
 
 export { createPyodideRenderer, createPythonRenderer };
 export type { PyodideRenderer, PyodideRendererOptions, PythonRenderer, PythonRendererOptions };
-export { findPython, type PythonInfo, type PythonIsolation } from './pythonRenderer';
+export { findPython, isIsolated, pythonIsolationAvailable, UNISOLATED_WARNING, UnisolatedError, type PythonInfo, type PythonIsolation } from './pythonRenderer';
+export { bwrapAvailable, seccompFilter } from './osSandbox';
 export { checkPyodidePackages, fetchPyodidePackages, importPyodidePackages, PREPARE_HINT, DEFAULT_PYODIDE_CDN } from './pyodidePackages';
 export { HARNESS_PY, toRenderResult, type HarnessJob, type HarnessReply } from './harness';

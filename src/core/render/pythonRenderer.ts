@@ -24,6 +24,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
+import { SANDBOX_UID, SECCOMP_FD, bwrapAvailable, bwrapCommand, seccompFilter } from './osSandbox';
+import { decodeImage } from '../image';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_PIXELS,
@@ -35,7 +37,7 @@ import {
   type HarnessJob,
 } from './harness';
 
-export type PythonIsolation = 'namespaces' | 'network' | 'none';
+export type PythonIsolation = 'bwrap' | 'namespaces' | 'network' | 'none';
 
 export interface PythonRendererOptions {
   /** The python to run (absolute path or a command on PATH). Default: findPython(). */
@@ -48,8 +50,16 @@ export interface PythonRendererOptions {
   maxPixels?: number;
   /** Largest file a program may write (RLIMIT_FSIZE, and the private /tmp's size), MB. Default 64. */
   fileSizeLimitMb?: number;
-  /** Force an isolation level ('auto': the strongest that works here). Default 'auto'. */
+  /**
+   * Force an isolation level. 'auto' (the default): bubblewrap + seccomp ('bwrap'); where that
+   * is not available the renderer refuses to run programs unless `allowUnisolated` is set, and
+   * then uses the strongest of the weaker levels. 'namespaces' (util-linux unshare) and
+   * 'network' are NOT isolation against a program that gets a shell: they are kept for
+   * measurement and for systems without bubblewrap, and count as unisolated.
+   */
   isolation?: 'auto' | PythonIsolation;
+  /** Run programs even where bubblewrap cannot isolate them (the user said so explicitly). Default false. */
+  allowUnisolated?: boolean;
   /** Programs running at once (each a process). Default: the number of CPUs. */
   maxConcurrent?: number;
   /** How long a process may take to start (import matplotlib). Default 60 s. */
@@ -120,11 +130,11 @@ out['needs'] = sorted(set(os.path.realpath(p) for p in out['needs']))
 print(json.dumps(out))
 `;
 
-function runCapture(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error?: string }> {
+function runCapture(c: Command, opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error?: string }> {
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawnLaunch(c, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       resolve({ code: null, signal: null, stdout: '', stderr: '', error: (e as Error).message });
       return;
@@ -161,7 +171,7 @@ function probePython(cmd: string): Promise<Probe | null> {
     p = (async () => {
       const tmp = mkdtempSync(path.join(os.tmpdir(), 'recode-probe-'));
       try {
-        const r = await runCapture(cmd, ['-I', '-B', '-c', PROBE_PY], {
+        const r = await runCapture({ cmd, args: ['-I', '-B', '-c', PROBE_PY] }, {
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, MPLCONFIGDIR: tmp, MPLBACKEND: 'Agg', LANG: 'C.UTF-8' },
           cwd: tmp,
           timeoutMs: 60_000,
@@ -249,14 +259,39 @@ function foldersToHide(needs: string[]): string[] {
   return out;
 }
 
+interface Command {
+  cmd: string;
+  args: string[];
+  /** Run the launcher as this uid/gid (root hosts: bwrap as an unprivileged user). */
+  uid?: number;
+  gid?: number;
+  /** The seccomp filter to write on fd SECCOMP_FD (bwrap reads it from there). */
+  seccomp?: Buffer;
+}
+
 interface Launch {
   isolation: PythonIsolation;
   /** The command line for a process whose temporary base folder is `base`. */
-  command(base: string, python: string, pyArgs: string[]): { cmd: string; args: string[] };
+  command(base: string, python: string, pyArgs: string[]): Command;
   detail: string;
+  /** The job folder's base path is fixed inside the sandbox (bwrap): nothing on the host. */
+  fixedBase?: string;
 }
 
-function makeLaunch(isolation: PythonIsolation, hide: string[], tmpfsMb: number, detail = ''): Launch {
+/** The job folder inside the bubblewrap sandbox (its private /tmp). */
+const BWRAP_BASE = '/tmp/recode-job';
+
+function makeLaunch(isolation: PythonIsolation, hide: string[], tmpfsMb: number, detail = '', needs: string[] = []): Launch {
+  if (isolation === 'bwrap') {
+    const asNobody = detail === 'as-nobody';
+    const filter = seccompFilter();
+    return {
+      isolation,
+      detail,
+      fixedBase: BWRAP_BASE,
+      command: (_b, python, pyArgs) => bwrapCommand([python, ...pyArgs], { base: BWRAP_BASE, tmpfsMb, needs }, { asNobody, filter }),
+    };
+  }
   const unshare = unshareBinary() ?? 'unshare';
   if (isolation === 'namespaces') {
     return {
@@ -276,6 +311,28 @@ function makeLaunch(isolation: PythonIsolation, hide: string[], tmpfsMb: number,
   return { isolation, detail, command: (_b, python, pyArgs) => ({ cmd: python, args: pyArgs }) };
 }
 
+/** Spawns a launch's command with the given stdio (the seccomp filter, if any, goes on its fd). */
+function spawnLaunch(c: Command, o: { env: NodeJS.ProcessEnv; cwd: string; stdio: Array<'pipe' | 'ignore'>; detached?: boolean }): ChildProcess {
+  const stdio: Array<'pipe' | 'ignore'> = [...o.stdio];
+  if (c.seccomp) {
+    while (stdio.length < SECCOMP_FD) stdio.push('ignore');
+    stdio[SECCOMP_FD] = 'pipe';
+  }
+  const child = spawn(c.cmd, c.args, {
+    env: o.env,
+    cwd: c.uid !== undefined ? '/' : o.cwd,
+    stdio,
+    detached: o.detached,
+    ...(c.uid !== undefined ? { uid: c.uid, gid: c.gid } : {}),
+  });
+  if (c.seccomp) {
+    const w = child.stdio[SECCOMP_FD] as Writable | null;
+    w?.on('error', () => {});
+    w?.end(c.seccomp);
+  }
+  return child;
+}
+
 const CHECK_PY = String.raw`
 import json, os, sys
 marker, cwd = sys.argv[1], sys.argv[2]
@@ -285,7 +342,16 @@ try:
         ifaces = sorted(line.split(':')[0].strip() for line in f.read().splitlines()[2:] if ':' in line)
 except OSError:
     pass
-r = {'ifaces': ifaces, 'markerVisible': os.path.exists(marker), 'cwdWritable': False}
+status = {}
+try:
+    with open('/proc/self/status') as f:
+        for line in f:
+            k, _, v = line.partition(':')
+            status[k] = v.strip()
+except OSError:
+    pass
+r = {'ifaces': ifaces, 'markerVisible': os.path.exists(marker), 'cwdVisible': os.path.exists(cwd), 'cwdWritable': False,
+     'uid': os.getuid(), 'noNewPrivs': status.get('NoNewPrivs'), 'seccomp': status.get('Seccomp'), 'capEff': status.get('CapEff')}
 probe = os.path.join(cwd, '.recode-sandbox-probe-%d' % os.getpid())
 try:
     fd = os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -297,81 +363,157 @@ except OSError:
 print(json.dumps(r))
 `;
 
+interface CheckResult {
+  ifaces: string[] | null;
+  markerVisible: boolean;
+  cwdVisible: boolean;
+  cwdWritable: boolean;
+  uid: number;
+  noNewPrivs?: string;
+  seccomp?: string;
+  capEff?: string;
+}
+
 const launches = new Map<string, Promise<Launch>>();
 
-/** Detects (once per python) the strongest isolation that works here. */
-function detectLaunch(probe: Probe, tmpfsMb: number, force: 'auto' | PythonIsolation): Promise<Launch> {
-  const key = `${probe.path}\0${force}\0${tmpfsMb}`;
+/** Isolation levels that hold against a program with a shell: only bubblewrap + seccomp. */
+export function isIsolated(iso: PythonIsolation): boolean {
+  return iso === 'bwrap';
+}
+
+/**
+ * Detects (once per python) the strongest isolation that works here. A level is taken only when a
+ * check program run under it sees what it must: no network, no host file, not the user's folder,
+ * and for bwrap also no capabilities, no_new_privs, a seccomp filter and a non-root uid.
+ */
+function detectLaunch(probe: Probe, tmpfsMb: number, force: 'auto' | PythonIsolation, allowUnisolated: boolean): Promise<Launch> {
+  const key = `${probe.path}\0${force}\0${tmpfsMb}\0${allowUnisolated}`;
   let l = launches.get(key);
   if (!l) {
     l = (async () => {
       const hide = foldersToHide(probe.needs);
-      if (force === 'none' || process.platform !== 'linux' || !unshareBinary()) {
-        return makeLaunch('none', hide, tmpfsMb, force === 'none' ? 'chosen' : process.platform !== 'linux' ? `not Linux (${process.platform})` : 'util-linux unshare not found');
+      const reasons: string[] = [];
+      const tries: Array<[PythonIsolation, string]> = [];
+      const root = typeof process.getuid === 'function' && process.getuid() === 0;
+      if (force === 'auto' || force === 'bwrap') {
+        const avail = bwrapAvailable();
+        if (!avail.ok) reasons.push(`bwrap: ${avail.reason}`);
+        else {
+          if (root) tries.push(['bwrap', 'as-nobody']);
+          tries.push(['bwrap', '']);
+        }
+      }
+      const weakAllowed = force !== 'auto' && force !== 'bwrap' ? true : allowUnisolated;
+      if (weakAllowed && process.platform === 'linux' && unshareBinary()) {
+        if (force === 'auto' || force === 'namespaces') tries.push(['namespaces', '']);
+        if (force === 'auto' || force === 'network') tries.push(['network', ''], ['network', 'net-only']);
+      } else if (weakAllowed && force !== 'none') {
+        reasons.push(process.platform !== 'linux' ? `not Linux (${process.platform})` : 'util-linux unshare not found');
       }
       const hostTmp = mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
       const marker = path.join(hostTmp, 'marker');
       writeFileSync(marker, 'x');
       const cwd = process.cwd();
-      const reasons: string[] = [];
       try {
-        const tries: Array<[PythonIsolation, string]> = [];
-        if (force === 'auto' || force === 'namespaces') tries.push(['namespaces', '']);
-        if (force === 'auto' || force === 'network') tries.push(['network', ''], ['network', 'net-only']);
-        for (const [iso, detail] of tries) {
-          const launch = makeLaunch(iso, hide, tmpfsMb, detail);
-          const base = mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
-          try {
-            const { cmd, args } = launch.command(base, probe.path, ['-I', '-B', '-c', CHECK_PY, marker, cwd]);
-            const r = await runCapture(cmd, args, { env: { PATH: '/usr/bin:/bin' }, cwd: base, timeoutMs: 30_000 });
-            const line = r.stdout.trim().split('\n').pop() ?? '';
-            let v: { ifaces: string[] | null; markerVisible: boolean; cwdWritable: boolean } | undefined;
+        if (force !== 'none') {
+          for (const [iso, detail] of tries) {
+            const launch = makeLaunch(iso, hide, tmpfsMb, detail, probe.needs);
+            const base = launch.fixedBase ?? mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
             try {
-              v = JSON.parse(line);
-            } catch {
-              v = undefined;
+              const c = launch.command(base, probe.path, ['-I', '-B', '-c', CHECK_PY, marker, cwd]);
+              const r = await runCapture(c, { env: { PATH: '/usr/bin:/bin' }, cwd: launch.fixedBase ? os.tmpdir() : base, timeoutMs: 30_000 });
+              const line = r.stdout.trim().split('\n').pop() ?? '';
+              let v: CheckResult | undefined;
+              try {
+                v = JSON.parse(line);
+              } catch {
+                v = undefined;
+              }
+              const label = detail ? `${iso} (${detail})` : iso;
+              if (r.code !== 0 || !v) {
+                reasons.push(`${label}: ${(r.error ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`).slice(0, 160)}`);
+                continue;
+              }
+              const noNet = Array.isArray(v.ifaces) && v.ifaces.every((i) => i === 'lo');
+              if (!noNet) {
+                reasons.push(`${label}: the network was still visible`);
+                continue;
+              }
+              if ((iso === 'namespaces' || iso === 'bwrap') && (v.markerVisible || v.cwdWritable)) {
+                reasons.push(`${label}: the file system was not isolated`);
+                continue;
+              }
+              if (iso === 'bwrap' && (v.cwdVisible || v.uid === 0 || v.noNewPrivs !== '1' || v.seccomp !== '2' || !/^0+$/.test(v.capEff ?? ''))) {
+                reasons.push(`${label}: the sandbox was incomplete (${JSON.stringify(v)})`);
+                continue;
+              }
+              launch.detail = reasons.length && iso !== 'bwrap' ? reasons.join('; ') : launch.detail;
+              return launch;
+            } finally {
+              if (!launch.fixedBase) rmSync(base, { recursive: true, force: true });
             }
-            if (r.code !== 0 || !v) {
-              reasons.push(`${iso}: ${(r.error ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`).slice(0, 160)}`);
-              continue;
-            }
-            const noNet = Array.isArray(v.ifaces) && v.ifaces.every((i) => i === 'lo');
-            if (!noNet) {
-              reasons.push(`${iso}: the network was still visible`);
-              continue;
-            }
-            if (iso === 'namespaces' && (v.markerVisible || v.cwdWritable)) {
-              reasons.push('namespaces: the file system was not isolated');
-              continue;
-            }
-            return launch;
-          } finally {
-            rmSync(base, { recursive: true, force: true });
           }
         }
       } finally {
         rmSync(hostTmp, { recursive: true, force: true });
       }
-      return makeLaunch('none', hide, tmpfsMb, `unshare refused (${reasons.join('; ')})`);
+      if (force === 'none' || weakAllowed) return makeLaunch('none', hide, tmpfsMb, force === 'none' ? 'chosen' : reasons.join('; ') || 'no isolation available');
+      throw new UnisolatedError(
+        `programs cannot be isolated here (${reasons.join('; ') || 'no sandbox available'}); install bubblewrap (Debian: apt-get install bubblewrap) with user namespaces enabled, use the Pyodide renderer, or allow unisolated local Python explicitly (CLI: --unisolated; VS Code: "recode.allowUnisolatedPython")`,
+      );
     })();
     launches.set(key, l);
+    l.catch(() => launches.delete(key));
   }
   return l;
 }
 
+/** The local Python renderer cannot isolate programs here and was not allowed to run them unisolated. */
+export class UnisolatedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnisolatedError';
+  }
+}
+
+/**
+ * Whether the local Python renderer can isolate programs here (bubblewrap with user namespaces,
+ * checked by running a program under it). For `renderer: auto` choices: never pick the local
+ * renderer silently when this is false.
+ */
+export async function pythonIsolationAvailable(pythonPath?: string): Promise<{ ok: boolean; reason?: string }> {
+  const avail = bwrapAvailable();
+  if (!avail.ok) return { ok: false, reason: avail.reason };
+  const found = await findPython(pythonPath ? [pythonPath] : undefined);
+  const probe = found ? await probePython(found.path) : null;
+  if (!probe) return { ok: false, reason: 'no python with matplotlib found' };
+  try {
+    const l = await detectLaunch(probe, 64, 'bwrap', false);
+    return l.isolation === 'bwrap' ? { ok: true } : { ok: false, reason: l.detail };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+}
+
+/** The words every panel and CLI run shows when programs are not isolated. */
+export const UNISOLATED_WARNING = 'UNISOLATED: generated programs run on this machine without the bubblewrap sandbox';
+
 function describe(info: PythonInfo, launch: Launch, memoryLimitMb: number, fileSizeLimitMb: number): string {
   const who = `a fresh CPython ${info.version} process per program (${info.path}, matplotlib ${info.matplotlib ?? 'not available'})`;
   const common =
-    `rlimits (address space ${memoryLimitMb} MB, files ${fileSizeLimitMb} MB, CPU seconds, no new processes); ` +
+    `rlimits (address space ${memoryLimitMb} MB, files ${fileSizeLimitMb} MB, CPU seconds); ` +
     `an audit hook refusing subprocess, sockets, ctypes, frames, reads outside Python's folders and writes outside the working folder; ` +
-    `a minimal environment; a wall-clock limit that kills the process group`;
+    `a minimal environment; a wall-clock limit that kills the whole sandbox`;
+  if (launch.isolation === 'bwrap') {
+    return `${who} in a bubblewrap sandbox: own user (uid ${SANDBOX_UID}, no capabilities, no_new_privs), mount, PID, network, IPC and UTS namespaces; a seccomp filter (no mounts, namespaces, new processes, ptrace, bpf, keyrings, io_uring); only /usr, Python's folders and font settings visible, read-only; a private /tmp job folder; no network; ${common}`;
+  }
   if (launch.isolation === 'namespaces') {
-    return `${who} in Linux namespaces: no network, read-only file system, private /tmp and working folder, home and working folders hidden, own process list; ${common}`;
+    return `${UNISOLATED_WARNING} (unshare namespaces only: a shell inside could undo its mounts; ${launch.detail}); ${who}; ${common}`;
   }
   if (launch.isolation === 'network') {
-    return `${who} in a network namespace (no network) with a temporary working folder; ${common}`;
+    return `${UNISOLATED_WARNING} (only a network namespace; ${launch.detail}); ${who}; ${common}`;
   }
-  return `${who} with a temporary working folder, WITHOUT namespaces (${launch.detail}), so the network is not isolated; ${common}`;
+  return `${UNISOLATED_WARNING} (no namespaces: ${launch.detail}); ${who}; ${common}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,6 +539,11 @@ class PyProcess {
   hostDir?: string;
   private refd = true;
   private readonly chan: Readable;
+  private signalByStatus = false;
+  /** What the audit hook refused, as the host received it (first 20). */
+  readonly violations: string[] = [];
+  /** Set when the reply channel carried something the harness does not write. */
+  tampered?: string;
 
   constructor(
     readonly base: string,
@@ -412,13 +559,15 @@ class PyProcess {
     const home = path.join(base, 'home');
     // With namespaces the folders exist only inside the sandbox (a tmpfs that vanishes with it);
     // otherwise they are a real temporary folder, removed when the process ends.
-    const onHost = launch.isolation !== 'namespaces';
+    const onHost = launch.isolation !== 'namespaces' && launch.isolation !== 'bwrap';
     if (onHost) for (const d of [work, mpl, home]) mkdirSync(d, { recursive: true });
     else this.hostDir = undefined;
     const boot =
       "import sys\ng = {'__name__': 'recode_harness'}\nexec(compile(sys.argv[1], '<recode-harness>', 'exec'), g)\ng['_recode_main']()\n";
-    const { cmd, args } = launch.command(base, python, ['-I', '-B', '-c', boot, HARNESS_PY]);
-    this.child = spawn(cmd, args, {
+    const c = launch.command(base, python, ['-I', '-B', '-c', boot, HARNESS_PY]);
+    // bwrap passes on the exit status of the program, 128 + N when signal N killed it
+    this.signalByStatus = launch.isolation === 'bwrap';
+    this.child = spawnLaunch(c, {
       cwd: onHost ? work : os.tmpdir(),
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -433,7 +582,7 @@ class PyProcess {
         MKL_NUM_THREADS: '1',
       },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group, killed as a whole
+      detached: true, // its own process group, killed as a whole (bwrap: its PID namespace dies with it)
     });
     this.chan = this.child.stdio[3] as Readable;
     const collect = (d: Buffer): void => {
@@ -450,11 +599,21 @@ class PyProcess {
       this.child.on('error', (e) => {
         this.raw += `\n${e.message}`;
       });
-      this.child.on('close', (code, signal) => resolve({ code, signal }));
+      this.child.on('close', (code, signal) => {
+        if (this.signalByStatus && signal === null && code !== null && code > 128 && code < 128 + 65) {
+          const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
+          if (name) return resolve({ code: null, signal: name });
+        }
+        resolve({ code, signal });
+      });
     });
-    // fd 3: line 1 = ready, line 2 = reply
+    // fd 3, read as untrusted data (the program can write on it too): line 1 = ready; then any
+    // number of 'V <violation>' lines, appended by the audit hook before it raises (so a refused
+    // attempt is known here even if the program then forges a reply); then one 'R <reply>' line.
+    // Anything else, or a second reply, is tampering.
     let buf = '';
     let lines = 0;
+    let replied = false;
     let resolveReady!: (r: Ready) => void;
     let resolveReply!: (r: string | null) => void;
     this.ready = new Promise((r) => (resolveReady = r));
@@ -477,7 +636,14 @@ class PyProcess {
           } catch {
             resolveReady({ ready: false, error: 'the harness did not start' });
           }
-        } else if (lines === 2) resolveReply(line);
+        } else if (line.startsWith('V ')) {
+          if (this.violations.length < 20) this.violations.push(oneLine(line.slice(2), 400));
+        } else if (line.startsWith('R ') && !replied) {
+          replied = true;
+          resolveReply(line.slice(2));
+        } else {
+          if (!this.tampered) this.tampered = replied ? 'a second reply' : 'a line that is neither a violation nor a reply';
+        }
       }
     });
     void this.exited.then(() => {
@@ -532,6 +698,13 @@ class PyProcess {
   }
 }
 
+/** s on one line, at most n characters, control characters removed. */
+function oneLine(s: string, n: number): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return t.length <= n ? t : `${t.slice(0, n - 1)}…`;
+}
+
 /** Every process of every renderer: their temporary folders are removed if Node exits first. */
 const allLive = new Set<PyProcess>();
 let exitHook = false;
@@ -578,7 +751,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
           probe = await probePython(found.path);
           if (!probe) throw new Error(`${found.path} did not run as Python`);
         }
-        const launch = await detectLaunch(probe, fileSizeLimitMb, opts.isolation ?? 'auto');
+        const launch = await detectLaunch(probe, fileSizeLimitMb, opts.isolation ?? 'auto', opts.allowUnisolated ?? false);
         const info: PythonInfo = { path: probe.path, version: probe.version, matplotlib: probe.matplotlib, isolation: launch.isolation };
         sandbox = describe(info, launch, memoryLimitMb, fileSizeLimitMb);
         return { info, launch, probe };
@@ -591,8 +764,9 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   };
 
   const spawnProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
-    const base =
-      s.launch.isolation === 'namespaces'
+    const base = s.launch.fixedBase
+      ? s.launch.fixedBase
+      : s.launch.isolation === 'namespaces'
         ? path.join(os.tmpdir(), `recode-py-${process.pid}-${randomBytes(6).toString('hex')}`)
         : mkdtempSync(path.join(os.tmpdir(), 'recode-py-'));
     const init = {
@@ -708,10 +882,27 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
             return failure('limit', `the program printed more than ${maxOutputBytes} bytes of output`, ms(), reply.stdout);
           }
         }
-        return toRenderResult(reply, ms());
+        // the host's own record decides, not the reply the program could have forged
+        if (p.violations.length) return failure('forbidden', p.violations[0], ms(), reply.stdout.slice(0, maxOutputBytes));
+        if (p.tampered) return failure('forbidden', `the program wrote on the sandbox's reply channel (${p.tampered})`, ms(), reply.stdout.slice(0, maxOutputBytes));
+        const res = toRenderResult(reply, ms(), {
+          maxOutputBytes,
+          ...(req.mode === 'figure' ? { width: Math.round(req.width), height: Math.round(req.height) } : {}),
+        });
+        if (res.ok && res.png) {
+          // decoded in full on the host: a PNG the scorer cannot read never reaches it
+          try {
+            const img = decodeImage(res.png, 'the render');
+            if (req.mode === 'figure' && (img.width !== Math.round(req.width) || img.height !== Math.round(req.height))) throw new Error(`it is ${img.width} x ${img.height} px`);
+          } catch (e) {
+            return failure('internal', `the render is not a valid PNG of the requested size (${oneLine((e as Error).message, 200)})`, ms(), res.stdout);
+          }
+        }
+        return res;
       }
       const { code, signal: sig } = await p.exited;
       const out = p.raw.slice(0, maxOutputBytes);
+      if (p.violations.length && p.killedBy !== 'abort' && p.killedBy !== 'dispose') return failure('forbidden', p.violations[0], ms(), out);
       switch (p.killedBy) {
         case 'timeout':
           return failure('timeout', `the program ran longer than its time limit of ${(req.timeLimitMs / 1000).toFixed(1)} s and was killed`, ms(), out);
