@@ -268,3 +268,17 @@ test('attack 6 — the rebuilt JavaScript bridge gives no escape, and the next p
   const plain = await run('import json\nanswer = json.dumps({"a": [1, 2]})');
   assert.equal(plain.answer, '{"a": [1, 2]}');
 });
+
+test('a program that forges its own reply gets only checked data through (no PNG in script mode, capped, no control characters)', async () => {
+  const forged = [
+    'import json',
+    'reply = {"ok": True, "stdout": "\\x1b[2J\\x1b]8;;command:evil\\x07click\\x00" + "y" * 2_000_000, "answer": "a" * 100_000,',
+    '         "png_b64": "iVBORw0KGgo=", "error_kind": "rootkit"}',
+    'json._default_encoder.encode = lambda o, _r=json.dumps(reply): _r',
+  ].join('\n');
+  const r = await run(forged);
+  assert.equal(r.png, undefined, 'a script-mode reply carries no PNG');
+  assert.ok(r.stdout.length <= 1_000_000, `stdout of ${r.stdout.length} characters`);
+  assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  assert.ok((r.answer ?? '').length <= 16 * 1024, `answer of ${(r.answer ?? '').length} characters`);
+});
