@@ -35,6 +35,13 @@
  */
 import { HARNESS_PY, parseHarnessReply, type HarnessJob, type HarnessReply } from './harness';
 
+/**
+ * Modules imported (by trusted code) in the interpreter a memory snapshot is made of, right after
+ * loadPyodide and before any package, harness or program: workers restored from it start warm.
+ */
+export const SNAPSHOT_IMPORTS =
+  'import json, base64, io, math, warnings, weakref, _thread, tempfile, logging, linecache, traceback, statistics, decimal, fractions, datetime, re, sqlite3, random, collections, itertools, functools, string, textwrap';
+
 /** Where programs run inside Pyodide's in-memory file system (their cwd; emptied after each job). */
 export const PYODIDE_WORKDIR = '/tmp/recode-job';
 
@@ -398,3 +405,36 @@ export function hardenJsRealm(realm: typeof globalThis = globalThis, keep: strin
     }
   }
 }
+
+/**
+ * Makes Pyodide's file system unable to mount anything (NODEFS would expose the host's files, the
+ * native file system API the user's): call after loading, before any program runs.
+ */
+export function lockFileSystems(pyodide: { FS?: Record<string, unknown> & { filesystems?: Record<string, unknown> }; mountNodeFS?: unknown; mountNativeFS?: unknown }): void {
+  const refuse = (): never => {
+    throw new Error('mounting file systems is disabled in the RECODE sandbox');
+  };
+  const fs = pyodide.FS;
+  if (fs) {
+    for (const k of ['mount', 'unmount', 'createLazyFile', 'createPreloadedFile']) {
+      try {
+        Object.defineProperty(fs, k, { value: refuse, writable: false, configurable: false });
+      } catch {
+        /* already locked */
+      }
+    }
+    const fss = fs.filesystems;
+    if (fss && typeof fss === 'object') {
+      for (const k of Object.keys(fss)) if (k !== 'MEMFS') delete fss[k];
+      Object.freeze(fss);
+    }
+  }
+  for (const k of ['mountNodeFS', 'mountNativeFS']) {
+    try {
+      Object.defineProperty(pyodide, k, { value: refuse, writable: false, configurable: false });
+    } catch {
+      /* leave it */
+    }
+  }
+}
+

@@ -20,9 +20,11 @@ import {
   capWasmMemory,
   hardenJsRealm,
   installHarness,
+  lockFileSystems,
   loadPackages,
   pyodideLoadOptions,
   runJob,
+  SNAPSHOT_IMPORTS,
   type HarnessSession,
   type PyodideLike,
   type SessionReply,
@@ -45,10 +47,6 @@ export interface WorkerInit {
   /** Make a snapshot right after loading (before packages, harness and programs) and send it. */
   makeSnapshot?: boolean;
 }
-
-/** Modules imported (by trusted code) before a snapshot is made, so restored workers start warm. */
-const SNAPSHOT_IMPORTS =
-  'import json, base64, io, math, warnings, weakref, _thread, tempfile, logging, linecache, traceback, statistics, decimal, fractions, datetime, re, sqlite3, random, collections, itertools, functools, string, textwrap';
 
 export type ToWorker = { type: 'job'; id: number; job: HarnessJob };
 
@@ -176,33 +174,6 @@ async function main(): Promise<void> {
     const reply = runJob(session, m.job, out);
     post({ type: 'reply', id: m.id, reply, heapMb: heap() });
   });
-}
-
-/** Makes Pyodide's file system unable to mount anything (NODEFS would expose the host's files). */
-function lockFileSystems(pyodide: LoadedPyodide): void {
-  const refuse = (): never => {
-    throw new Error('mounting file systems is disabled in the RECODE sandbox');
-  };
-  const fs = pyodide.FS;
-  if (fs) {
-    for (const k of ['mount', 'unmount', 'createLazyFile', 'createPreloadedFile']) {
-      try {
-        Object.defineProperty(fs, k, { value: refuse, writable: false, configurable: false });
-      } catch {
-        /* already locked */
-      }
-    }
-    const fss = fs.filesystems;
-    if (fss && typeof fss === 'object') {
-      for (const k of Object.keys(fss)) if (k !== 'MEMFS') delete fss[k];
-      Object.freeze(fss);
-    }
-  }
-  try {
-    Object.defineProperty(pyodide, 'mountNodeFS', { value: refuse, writable: false, configurable: false });
-  } catch {
-    /* leave it */
-  }
 }
 
 void main();
