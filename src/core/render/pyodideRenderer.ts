@@ -20,6 +20,7 @@
  *   dispose() terminates them.
  */
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, toRenderResult, type HarnessJob } from './harness';
@@ -45,6 +46,8 @@ export interface PyodideRendererOptions {
   interruptGraceMs?: number;
   /** Start workers from a memory snapshot of a pristine interpreter (default true). */
   memorySnapshot?: boolean;
+  /** Compile Pyodide's wasm once and let every worker instantiate it (default true). */
+  shareCompiledWasm?: boolean;
 }
 
 /** What a started worker reports. */
@@ -56,6 +59,8 @@ export interface PyodideWorkerInfo {
   initMs: number;
   /** Whether this worker started from the memory snapshot. */
   fromSnapshot: boolean;
+  /** Whether this worker instantiated the renderer's compiled wasm (instead of compiling its own). */
+  sharedWasm: boolean;
 }
 
 export interface PyodideRenderer extends Renderer {
@@ -122,6 +127,7 @@ class WorkerHandle {
             packageErrors: Array.isArray(m.packageErrors) ? m.packageErrors.map(String) : [],
             initMs: Number(m.initMs) || 0,
             fromSnapshot: this.fromSnapshot,
+            sharedWasm: m.sharedWasm === true,
           });
         } else if (m.type === 'init-error') {
           clearTimeout(timer);
@@ -216,6 +222,20 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
   let disposed = false;
   let tail: Promise<unknown> = Promise.resolve();
   let snapshot: Uint8Array | undefined;
+  // Pyodide's wasm compiled once here (asynchronously, off this thread's critical path); workers
+  // started once it is ready instantiate it: their own memory, shared (and shared-optimised) code
+  let wasmModule: unknown;
+  if (opts.shareCompiledWasm !== false) {
+    try {
+      const WA = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> } }).WebAssembly;
+      WA.compile(readFileSync(path.join(indexDir, 'pyodide.asm.wasm'))).then(
+        (m) => (wasmModule = m),
+        () => undefined, // each worker compiles its own
+      );
+    } catch {
+      /* each worker compiles its own */
+    }
+  }
   let snapshotState: 'off' | 'none' | 'making' | 'ready' = opts.memorySnapshot === false ? 'off' : 'none';
 
   const onSnapshot = (bytes: Uint8Array | undefined): void => {
@@ -241,6 +261,7 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
         // each worker gets its own copy (transferred): no memory is shared between interpreters
         snapshot: snapshotState === 'ready' && snapshot ? snapshot.slice() : undefined,
         makeSnapshot,
+        wasmModule,
       },
       startupTimeoutMs,
       onSnapshot,

@@ -46,6 +46,11 @@ export interface WorkerInit {
   snapshot?: Uint8Array;
   /** Make a snapshot right after loading (before packages, harness and programs) and send it. */
   makeSnapshot?: boolean;
+  /**
+   * pyodide.asm.wasm compiled once by the renderer (code only: every worker has its own memory).
+   * Workers instantiate it instead of compiling their own, and share V8's optimised code.
+   */
+  wasmModule?: unknown;
 }
 
 export type ToWorker = { type: 'job'; id: number; job: HarnessJob };
@@ -58,6 +63,8 @@ export type FromWorker =
       packages: string[];
       packageErrors: string[];
       initMs: number;
+      /** Whether this worker instantiated the renderer's compiled module. */
+      sharedWasm: boolean;
     }
   | { type: 'init-error'; error: string }
   | { type: 'snapshot'; bytes: Uint8Array; ms: number }
@@ -112,7 +119,8 @@ async function main(): Promise<void> {
     if (packageFolderOk) options.packageCacheDir = path.resolve(init.packageDir as string);
     if (init.snapshot) options._loadSnapshot = init.snapshot;
     else if (init.makeSnapshot) options._makeSnapshot = true;
-    const pyodide = await mod.loadPyodide(options);
+    const shared = init.wasmModule ? useCompiledModule(init.wasmModule) : { restore: () => {}, used: () => false };
+    const pyodide = await mod.loadPyodide(options).finally(shared.restore);
     if (init.makeSnapshot && !init.snapshot) {
       try {
         const s0 = Date.now();
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
     // No host file system can be mounted into this interpreter (NODEFS reads the real disk).
     lockFileSystems(pyodide);
     hardenJsRealm(globalThis);
-    post({ type: 'ready', python, matplotlib: session.matplotlib, packages, packageErrors, initMs: Date.now() - t0 });
+    post({ type: 'ready', python, matplotlib: session.matplotlib, packages, packageErrors, initMs: Date.now() - t0, sharedWasm: shared.used() });
   } catch (e) {
     post({ type: 'init-error', error: String((e as Error)?.message ?? e).split('\n')[0] });
     return;
@@ -174,6 +182,31 @@ async function main(): Promise<void> {
     const reply = runJob(session, m.job, out);
     post({ type: 'reply', id: m.id, reply, heapMb: heap() });
   });
+}
+
+
+/**
+ * Until the returned function is called, the first WebAssembly.instantiate of raw bytes (Pyodide's
+ * pyodide.asm.wasm) instantiates `module` instead, so this worker does not compile its own copy.
+ */
+function useCompiledModule(module: unknown): { restore: () => void; used: () => boolean } {
+  const WA = (globalThis as unknown as { WebAssembly: { instantiate: (src: unknown, imports?: unknown) => Promise<unknown>; Module: new (...a: never[]) => unknown } }).WebAssembly;
+  if (!(module instanceof WA.Module)) return { restore: () => {}, used: () => false };
+  const orig = WA.instantiate;
+  let done = false;
+  WA.instantiate = function (src: unknown, imports?: unknown): Promise<unknown> {
+    if (!done && (src instanceof ArrayBuffer || ArrayBuffer.isView(src))) {
+      done = true;
+      return orig.call(WA, module, imports).then((instance) => ({ instance, module }));
+    }
+    return orig.call(WA, src, imports);
+  };
+  return {
+    restore: () => {
+      WA.instantiate = orig;
+    },
+    used: () => done,
+  };
 }
 
 void main();
