@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, toRenderResult, type HarnessJob } from './harness';
-import { checkRenderReply } from './replyCheck';
+import { REPLY_LIMITS, checkRenderReply } from './replyCheck';
 import { PREPARE_HINT, defaultPyodideIndexDir } from './pyodidePackages';
 import type { FromWorker, WorkerInit } from './pyodideWorker';
 import type { SessionReply } from './pyodideSession';
@@ -331,6 +331,10 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
       const outcome = await h.run(job, req.timeLimitMs, signal);
       switch (outcome.kind) {
         case 'reply': {
+          const b64 = (outcome.reply as { png_b64?: unknown }).png_b64;
+          if (typeof b64 === 'string' && b64.length > (REPLY_LIMITS.pngBytes / 3) * 4 + 4) {
+            return failure('limit', `the render is over the limit of ${REPLY_LIMITS.pngBytes} bytes`, ms());
+          }
           const r = toRenderResult(outcome.reply, 0);
           return checkRenderReply(r, job, ms(), { stdoutChars: maxOutputBytes });
         }
