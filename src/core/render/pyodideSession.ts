@@ -339,6 +339,8 @@ export const REMOVED_GLOBALS = [
  * captured whatever it still needs (postMessage, its message port…).
  *   - Function / AsyncFunction / GeneratorFunction / AsyncGeneratorFunction constructors and
  *     eval throw EvalError (no code generation from strings: the classic JsProxy escape);
+ *   - Error.prepareStackTrace is fixed to undefined (V8's call sites would hand out the frames'
+ *     receivers and functions);
  *   - network and host globals are deleted (REMOVED_GLOBALS);
  *   - `process` (Node) is replaced by an inert stub exposing only what Pyodide calls at run time.
  * `keep` lists globals not to delete.
@@ -361,6 +363,14 @@ export function hardenJsRealm(realm: typeof globalThis = globalThis, keep: strin
     Object.defineProperty(stub, 'prototype', { value: C.prototype });
     Object.defineProperty(C.prototype, 'constructor', { value: stub, writable: false, configurable: false });
     if (g[C.name] === C) Object.defineProperty(realm, C.name, { value: stub, writable: false, configurable: false });
+  }
+  // No stack-trace hook: V8's call sites (getThis / getFunction) hand out the receivers and functions
+  // of the frames on the stack (a WebAssembly.Instance, the realm's global for sloppy frames).
+  const ErrorCtor = (g.Error ?? Error) as object;
+  try {
+    Object.defineProperty(ErrorCtor, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+  } catch {
+    /* already fixed */
   }
   Object.defineProperty(realm, 'eval', {
     value: function () {
