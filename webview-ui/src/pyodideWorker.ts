@@ -21,6 +21,7 @@ import {
   pyodideLoadOptions,
   runJob,
   SNAPSHOT_IMPORTS,
+  useCompiledModule,
   type HarnessSession,
   type PyodideLike,
 } from '../../src/core/render/pyodideSession';
@@ -75,7 +76,7 @@ function oneLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0];
 }
 
-async function init(config: WorkerConfig, modules: { pyodide: string; asm: string }, snapshot?: Uint8Array, makeSnapshot?: boolean): Promise<void> {
+async function init(config: WorkerConfig, modules: { pyodide: string; asm: string }, snapshot?: Uint8Array, makeSnapshot?: boolean, wasmModule?: unknown): Promise<void> {
   const t0 = now();
   try {
     capWasmMemory(MEMORY_LIMIT_MB);
@@ -97,7 +98,10 @@ async function init(config: WorkerConfig, modules: { pyodide: string; asm: strin
     }
     if (snapshot) load._loadSnapshot = snapshot;
     else if (makeSnapshot) load._makeSnapshot = true;
-    const pyodide = (await mod.loadPyodide({ indexURL: config.indexUrl, createPyodideModule: asm.default, ...load })) as PyodideLike & { makeMemorySnapshot?(): Uint8Array };
+    const shared = useCompiledModule(wasmModule);
+    const pyodide = (await mod.loadPyodide({ indexURL: config.indexUrl, createPyodideModule: asm.default, ...load }).finally(shared.restore)) as PyodideLike & {
+      makeMemorySnapshot?(): Uint8Array;
+    };
     if (makeSnapshot && !snapshot) {
       // trusted code only so far: this interpreter is pristine (a failure just means cold starts)
       try {
@@ -168,5 +172,5 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   // One thing at a time, in order: a 'run' that arrives while Pyodide loads waits for it.
-  busy = busy.then(() => (msg.type === 'init' ? init(msg.config, msg.modules, msg.snapshot, msg.makeSnapshot) : run(msg.id, msg.request)));
+  busy = busy.then(() => (msg.type === 'init' ? init(msg.config, msg.modules, msg.snapshot, msg.makeSnapshot, msg.wasmModule) : run(msg.id, msg.request)));
 };

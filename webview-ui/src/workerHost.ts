@@ -70,6 +70,8 @@ export class PyodideWorkerHost {
   /** A memory snapshot of a pristine interpreter (from the first worker, before it ran anything). */
   private snapshot: Uint8Array | undefined;
   private snapshotState: 'none' | 'making' | 'ready' | 'off' = 'none';
+  /** Pyodide's wasm compiled once by the page; every worker instantiates it (its own memory). */
+  private wasmModule: Promise<unknown> | undefined;
   /** Files fetched for the worker, kept for restarts (Pyodide's core is ~13 MB). */
   private readonly files = new Map<string, Promise<Blob>>();
   private readonly blobUrls = new Map<string, Promise<string>>();
@@ -81,6 +83,11 @@ export class PyodideWorkerHost {
 
   /** New files (e.g. packages just prepared): start over with them. */
   reconfigure(config: WorkerConfig): void {
+    if (config.indexUrl !== this.config.indexUrl) {
+      this.wasmModule = undefined;
+      this.snapshot = undefined;
+      this.snapshotState = 'none';
+    }
     this.config = config;
     this.initError = undefined;
     this.failedStarts = 0;
@@ -177,12 +184,26 @@ export class PyodideWorkerHost {
     worker.onmessageerror = () => this.onWorkerCrash(slot, 'a message from the Pyodide worker could not be read');
     // each worker gets its own copy of the snapshot (transferred): no memory is shared between interpreters
     const snapshot = slot.fromSnapshot && this.snapshot ? this.snapshot.slice() : undefined;
-    const init: ToWorker = { type: 'init', config: this.config, modules: { pyodide, asm }, snapshot, makeSnapshot: slot.makeSnapshot };
+    const wasmModule = await this.compiledWasm();
+    if (slot.phase !== 'starting') {
+      worker.terminate();
+      return;
+    }
+    const init: ToWorker = { type: 'init', config: this.config, modules: { pyodide, asm }, snapshot, makeSnapshot: slot.makeSnapshot, wasmModule };
     worker.postMessage(init, snapshot ? [snapshot.buffer as ArrayBuffer] : []);
   }
 
   private send(worker: Worker, msg: ToWorker): void {
     worker.postMessage(msg);
+  }
+
+  /** Pyodide's wasm, compiled once (undefined if that fails: each worker then compiles its own). */
+  private compiledWasm(): Promise<unknown> {
+    this.wasmModule ??= this.file(this.config.indexUrl + 'pyodide.asm.wasm')
+      .then((b) => b.arrayBuffer())
+      .then((bytes) => (globalThis as unknown as { WebAssembly: { compile(b: ArrayBuffer): Promise<unknown> } }).WebAssembly.compile(bytes))
+      .catch(() => undefined);
+    return this.wasmModule;
   }
 
   /** A file, fetched once by the page (which the webview's service worker serves). */

@@ -15,7 +15,15 @@ export type ToWorker =
    * snapshot: a memory snapshot of a pristine interpreter (this worker's own copy) to start from;
    * makeSnapshot: make one right after loading (before packages, harness and programs) and send it.
    */
-  | { type: 'init'; config: WorkerConfig; modules: { pyodide: string; asm: string }; snapshot?: Uint8Array; makeSnapshot?: boolean }
+  | {
+      type: 'init';
+      config: WorkerConfig;
+      modules: { pyodide: string; asm: string };
+      snapshot?: Uint8Array;
+      makeSnapshot?: boolean;
+      /** pyodide.asm.wasm compiled once by the page (a WebAssembly.Module): code only, no memory. */
+      wasmModule?: unknown;
+    }
   | { type: 'run'; id: string; request: RenderJobRequest }
   | { type: 'fetched'; id: number; ok: boolean; status: number; blob?: Blob; error?: string };
 

@@ -448,3 +448,41 @@ export function lockFileSystems(pyodide: { FS?: Record<string, unknown> & { file
   }
 }
 
+/**
+ * Until `restore()` is called, the first WebAssembly.instantiate of raw bytes or
+ * instantiateStreaming (Pyodide's pyodide.asm.wasm) instantiates `module` instead: the host
+ * compiled Pyodide's wasm once and every interpreter gets its own instance (its own memory) of it.
+ */
+export function useCompiledModule(module: unknown): { restore: () => void; used: () => boolean } {
+  type WA = {
+    instantiate: (src: unknown, imports?: unknown) => Promise<unknown>;
+    instantiateStreaming?: (src: unknown, imports?: unknown) => Promise<unknown>;
+    Module: new (...a: never[]) => unknown;
+  };
+  const wa = (globalThis as unknown as { WebAssembly: WA }).WebAssembly;
+  if (!(module instanceof wa.Module)) return { restore: () => {}, used: () => false };
+  const instantiate = wa.instantiate;
+  const streaming = wa.instantiateStreaming;
+  let done = false;
+  const fromModule = (imports: unknown): Promise<unknown> => {
+    done = true;
+    return instantiate.call(wa, module, imports).then((instance) => ({ instance, module }));
+  };
+  wa.instantiate = function (src: unknown, imports?: unknown): Promise<unknown> {
+    if (!done && (src instanceof ArrayBuffer || ArrayBuffer.isView(src))) return fromModule(imports);
+    return instantiate.call(wa, src, imports);
+  };
+  if (streaming) {
+    wa.instantiateStreaming = function (src: unknown, imports?: unknown): Promise<unknown> {
+      if (!done) return fromModule(imports);
+      return streaming.call(wa, src, imports);
+    };
+  }
+  return {
+    restore: () => {
+      wa.instantiate = instantiate;
+      if (streaming) wa.instantiateStreaming = streaming;
+    },
+    used: () => done,
+  };
+}

@@ -21,6 +21,7 @@ import {
   hardenJsRealm,
   installHarness,
   lockFileSystems,
+  useCompiledModule,
   loadPackages,
   pyodideLoadOptions,
   runJob,
@@ -184,29 +185,5 @@ async function main(): Promise<void> {
   });
 }
 
-
-/**
- * Until the returned function is called, the first WebAssembly.instantiate of raw bytes (Pyodide's
- * pyodide.asm.wasm) instantiates `module` instead, so this worker does not compile its own copy.
- */
-function useCompiledModule(module: unknown): { restore: () => void; used: () => boolean } {
-  const WA = (globalThis as unknown as { WebAssembly: { instantiate: (src: unknown, imports?: unknown) => Promise<unknown>; Module: new (...a: never[]) => unknown } }).WebAssembly;
-  if (!(module instanceof WA.Module)) return { restore: () => {}, used: () => false };
-  const orig = WA.instantiate;
-  let done = false;
-  WA.instantiate = function (src: unknown, imports?: unknown): Promise<unknown> {
-    if (!done && (src instanceof ArrayBuffer || ArrayBuffer.isView(src))) {
-      done = true;
-      return orig.call(WA, module, imports).then((instance) => ({ instance, module }));
-    }
-    return orig.call(WA, src, imports);
-  };
-  return {
-    restore: () => {
-      WA.instantiate = orig;
-    },
-    used: () => done,
-  };
-}
 
 void main();
