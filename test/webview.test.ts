@@ -419,13 +419,14 @@ test('the Pyodide Web Worker runs programs, refuses `import js`, is killed on it
     assert.equal(r5.ok, false);
     assert.equal(r5.errorKind, 'timeout');
     assert.match(r5.error ?? '', /time limit of 1\.5 s/);
-    assert.ok(loopMs < 6000, `the loop was stopped ${loopMs} ms after it started`);
+    // measured by the page from when the worker got the program (a render may first wait for a fresh worker)
+    assert.ok(r5.durationMs < 6000, `the loop was stopped ${r5.durationMs} ms after it started`);
 
     // The next program runs on a fresh worker.
     const r6 = await render('j6', 'answer = sum(range(10))', 'script');
     assert.equal(r6.ok, true, r6.error);
     assert.equal(r6.answer, '45');
-    assert.ok(page.workers().length <= Math.max(1, workersBefore), 'the killed worker is gone');
+    assert.ok(page.workers().length <= Math.max(2, workersBefore), 'the killed worker is gone (one running or ready, one spare at most)');
 
     // A program cancelled while it runs is stopped too.
     await send(page, { type: 'render', jobId: 'j7', request: { code: 'while True:\n    pass', mode: 'script', width: 10, height: 10, timeLimitMs: 60_000 } });
@@ -440,7 +441,88 @@ test('the Pyodide Web Worker runs programs, refuses `import js`, is killed on it
     const outside = resourceRequests.filter((p) => !p.startsWith('/dist/'));
     assert.deepEqual(outside, []);
     assert.deepEqual(errors, []);
-    console.log(`# webview worker: cold start ${coldMs} ms, infinite loop stopped after ${loopMs} ms (limit 1500 ms)`);
+    console.log(`# webview worker: cold start ${coldMs} ms, infinite loop answered after ${loopMs} ms, stopped ${r5.durationMs} ms after it started (limit 1500 ms)`);
+  } finally {
+    await close();
+  }
+});
+
+/** Opens a panel with a core-only worker config and waits for the worker to be ready. */
+async function panelWithWorker(onWorker?: (w: import('puppeteer-core').WebWorker) => void) {
+  const opened = await openPanel();
+  if (onWorker) opened.page.on('workercreated', onWorker);
+  await send(opened.page, { type: 'state', state: startState() });
+  const config: WorkerConfig = { workerUrl: `${resOrigin}/dist/webview/pyodideWorker.js`, indexUrl: `${resOrigin}/dist/pyodide/`, packages: [] };
+  await send(opened.page, { type: 'worker-config', config });
+  const ready = await waitPosted<Extract<WebviewMessage, { type: 'worker-status' }>>(opened.page, (m) => m.type === 'worker-status' && m.status !== 'starting', 'the worker to start', 90_000);
+  assert.equal(ready.status, 'ready', `worker failed: ${ready.message}`);
+  const render = async (jobId: string, code: string, timeLimitMs = 20_000) => {
+    await send(opened.page, { type: 'render', jobId, request: { code, mode: 'script', width: 600, height: 400, timeLimitMs } });
+    return (await waitPosted<Extract<WebviewMessage, { type: 'render-result' }>>(opened.page, (m) => m.type === 'render-result' && m.jobId === jobId, `render ${jobId}`, 90_000)).result;
+  };
+  return { ...opened, render };
+}
+
+test('the panel worker: no state crosses programs (a patched json decoder, sys.modules, the capture class)', async () => {
+  const { errors, close, render } = await panelWithWorker();
+  try {
+    const attacks = [
+      'import json\norig = json.JSONDecoder.decode\ndef decode(self, s, *a, **k):\n    job = orig(self, s, *a, **k)\n    if isinstance(job, dict) and "code" in job:\n        job["code"] = "answer = \'attacker\'"\n    return job\njson.JSONDecoder.decode = decode',
+      'import sys, types\nfake = types.ModuleType("statistics")\nfake.median = lambda d: 999\nsys.modules["statistics"] = fake',
+      'import sys\ntype(sys.stdout).text = lambda self: "forged\\n"',
+    ];
+    for (const [i, attack] of attacks.entries()) {
+      await render(`a${i}`, attack);
+      const v = await render(`v${i}`, 'import statistics\nprint("victim")\nanswer = statistics.median([3, 1, 2])');
+      assert.equal(v.ok, true, `${v.errorKind}: ${v.error}`);
+      assert.equal(v.answer, '2', `after attack ${i}`);
+      assert.equal(v.stdout, 'victim\n', `after attack ${i}`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('the panel worker\'s file proxy serves plain paths only: encoded .., %2F, %5C and \\ are refused', async () => {
+  const crafted = [
+    `${resOrigin}/dist/pyodide/..%2Fwebview%2Fmain.js`,
+    `${resOrigin}/dist/pyodide/..%2fwebview%2fmain.js`,
+    `${resOrigin}/dist/pyodide/%2e%2e/webview/main.js`,
+    `${resOrigin}/dist/pyodide/..%5Cwebview%5Cmain.js`,
+    `${resOrigin}/dist/pyodide/..\\webview\\main.js`,
+    `${resOrigin}/dist/pyodide/%252e%252e%252fwebview%252fmain.js`,
+    `${resOrigin}/dist/pyodide/../webview/main.js`,
+  ];
+  let probe: Promise<number[]> | undefined;
+  const before = resourceRequests.length;
+  const { errors, close } = await panelWithWorker((w) => {
+    // the first worker, while it loads (the page serves files to loading workers only)
+    probe ??= w.evaluate(
+      (urls: string[]) =>
+        new Promise<number[]>((resolve) => {
+          const scope = globalThis as unknown as { postMessage(m: unknown): void; addEventListener(t: string, f: (e: { data: { type?: string; id?: number; status?: number } }) => void): void };
+          const statuses: number[] = new Array(urls.length).fill(0);
+          let left = urls.length;
+          scope.addEventListener('message', (e) => {
+            const d = e.data;
+            if (d?.type === 'fetched' && typeof d.id === 'number' && d.id >= 900000 && statuses[d.id - 900000] === 0) {
+              statuses[d.id - 900000] = d.status ?? -1;
+              if (--left === 0) resolve(statuses);
+            }
+          });
+          urls.forEach((url, i) => scope.postMessage({ type: 'fetch', id: 900000 + i, url }));
+        }),
+      crafted,
+    );
+  });
+  try {
+    assert.ok(probe, 'a worker was created');
+    const statuses = await probe;
+    assert.deepEqual(statuses, crafted.map(() => 403));
+    const asked = resourceRequests.slice(before);
+    assert.deepEqual(asked.filter((p) => /%|\\/.test(p)), [], `requests: ${asked.join(' ')}`);
+    assert.deepEqual(errors, []);
   } finally {
     await close();
   }

@@ -7,7 +7,8 @@
  * Pure (no `vscode`): it is given a function that posts to the panel.
  */
 import type { RenderRequest, RenderResult, Renderer } from '../core/types';
-import { base64ToBytes, type HostMessage, type RenderJobResult } from '../shared/protocol';
+import { base64ToBytes, LIMITS, type HostMessage, type RenderJobResult } from '../shared/protocol';
+import { checkRenderReply, pngSize } from '../core/render/replyCheck';
 
 /** On top of a program's time limit: the panel may first have to start Pyodide and its packages. */
 export const WORKER_STARTUP_ALLOWANCE_MS = 200_000;
@@ -51,30 +52,31 @@ export class WebviewRenderer implements Renderer {
     });
   }
 
-  /** A checked 'render-result' from the panel. Unknown or settled job ids are ignored. */
+  /**
+   * A 'render-result' from the panel (its schema already checked), checked again as data from a
+   * sandbox (replyCheck.ts): a PNG must have the PNG signature, an IHDR of the requested size and
+   * stay under the byte cap; strings are capped and stripped of control characters. Unknown or
+   * settled job ids are ignored.
+   */
   onResult(jobId: string, r: RenderJobResult): void {
     const p = this.pending.get(jobId);
     if (!p) return;
     let png: Uint8Array | undefined;
     if (r.png !== undefined) {
-      png = base64ToBytes(r.png);
-      if (!(png.length >= 8 && png[0] === 0x89 && png[1] === 0x50 && png[2] === 0x4e && png[3] === 0x47)) {
+      try {
+        png = base64ToBytes(r.png);
+      } catch {
+        this.settle(jobId, fail('internal', 'the panel returned a render that is not a PNG', Date.now() - p.startedAt));
+        return;
+      }
+      if (pngSize(png) === undefined) {
         this.settle(jobId, fail('internal', 'the panel returned a render that is not a PNG', Date.now() - p.startedAt));
         return;
       }
     }
-    if (r.ok && p.request.mode === 'figure' && !png) {
-      this.settle(jobId, fail('no-figure', r.error ?? 'the program drew no figure', r.durationMs));
-      return;
-    }
-    const result: RenderResult = { ok: r.ok, stdout: r.stdout, durationMs: r.durationMs };
-    if (png) result.png = png;
-    if (r.error !== undefined) result.error = r.error;
-    if (r.errorKind !== undefined) result.errorKind = r.errorKind;
-    if (r.traceback !== undefined) result.traceback = r.traceback;
-    if (r.answer !== undefined) result.answer = r.answer;
-    if (!r.ok && result.error === undefined) result.error = 'the program failed';
-    this.settle(jobId, result);
+    const raw: Record<string, unknown> = { ...r, png };
+    if (!r.ok && r.error === undefined) raw.error = 'the program failed';
+    this.settle(jobId, checkRenderReply(raw, p.request, r.durationMs, { stdoutChars: LIMITS.outputChars, tracebackChars: LIMITS.outputChars, errorChars: LIMITS.textChars, answerChars: LIMITS.textChars }));
   }
 
   /** Ends a job as an internal failure (its result could not be used). */

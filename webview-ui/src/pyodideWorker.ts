@@ -4,8 +4,10 @@
  * packages from the extension's storage, then runs one program at a time through the same harness
  * and sandbox as the Node renderer (src/core/render/pyodideSession.ts): the JavaScript bridge is
  * closed and this worker's realm hardened (no fetch, no eval, no importScripts) before any program
- * runs. Time limits are the page's job: it terminates this worker (no SharedArrayBuffer in a
- * webview, so no interrupt).
+ * runs. It runs ONE program: the page terminates it when the program ends (and it refuses a
+ * second program itself), so no state crosses programs. Time limits are the page's job: it
+ * terminates this worker (no SharedArrayBuffer in a webview, so no interrupt). What it replies is
+ * checked by the page (workerHost.ts), not trusted.
  */
 import type { FromWorker, ToWorker, WorkerRenderResult } from './workerMessages';
 import type { RenderJobRequest, WorkerConfig } from '../../src/shared/protocol';
@@ -15,8 +17,11 @@ import {
   hardenJsRealm,
   installHarness,
   loadPackages,
+  lockFileSystems,
   pyodideLoadOptions,
   runJob,
+  SNAPSHOT_IMPORTS,
+  useCompiledModule,
   type HarnessSession,
   type PyodideLike,
 } from '../../src/core/render/pyodideSession';
@@ -71,7 +76,7 @@ function oneLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0];
 }
 
-async function init(config: WorkerConfig, modules: { pyodide: string; asm: string }): Promise<void> {
+async function init(config: WorkerConfig, modules: { pyodide: string; asm: string }, snapshot?: Uint8Array, makeSnapshot?: boolean, wasmModule?: unknown): Promise<void> {
   const t0 = now();
   try {
     capWasmMemory(MEMORY_LIMIT_MB);
@@ -91,7 +96,22 @@ async function init(config: WorkerConfig, modules: { pyodide: string; asm: strin
       const core = (await res.json()) as { info?: Record<string, unknown> };
       load = pyodideLoadOptions({ out, emptyLockInfo: core.info ?? {}, packageBaseUrl: config.indexUrl + 'no-packages/' });
     }
-    const pyodide = await mod.loadPyodide({ indexURL: config.indexUrl, createPyodideModule: asm.default, ...load });
+    if (snapshot) load._loadSnapshot = snapshot;
+    else if (makeSnapshot) load._makeSnapshot = true;
+    const shared = useCompiledModule(wasmModule);
+    const pyodide = (await mod.loadPyodide({ indexURL: config.indexUrl, createPyodideModule: asm.default, ...load }).finally(shared.restore)) as PyodideLike & {
+      makeMemorySnapshot?(): Uint8Array;
+    };
+    if (makeSnapshot && !snapshot) {
+      // trusted code only so far: this interpreter is pristine (a failure just means cold starts)
+      try {
+        pyodide.runPython(SNAPSHOT_IMPORTS);
+        const bytes = pyodide.makeMemorySnapshot?.();
+        if (bytes) post({ type: 'snapshot', bytes }, [bytes.buffer as ArrayBuffer]);
+      } catch {
+        /* no snapshot */
+      }
+    }
     let packageProblem: string | undefined;
     if (config.packages.length > 0) {
       const r = await loadPackages(pyodide, config.packages);
@@ -108,6 +128,8 @@ async function init(config: WorkerConfig, modules: { pyodide: string; asm: strin
     });
     const loaded = session.matplotlib ? [`matplotlib ${session.matplotlib}`] : [];
     // Close this realm's doors before any program runs (postMessage was captured above).
+    lockFileSystems(pyodide as Parameters<typeof lockFileSystems>[0]);
+    fetches.clear();
     hardenJsRealm(globalThis);
     if (packageProblem) {
       post({ type: 'init-failed', error: `${packageProblem}. ${MISSING_HINT}`, kind: 'missing-package' });
@@ -119,12 +141,18 @@ async function init(config: WorkerConfig, modules: { pyodide: string; asm: strin
   }
 }
 
+let used = false;
+
 function run(id: string, request: RenderJobRequest): void {
   let result: WorkerRenderResult;
   let fatal = false;
-  if (!session) {
+  if (used) {
+    result = { ok: false, stdout: '', error: 'this interpreter already ran a program', errorKind: 'internal', durationMs: 0 };
+    fatal = true;
+  } else if (!session) {
     result = { ok: false, stdout: '', error: 'Pyodide is not loaded', errorKind: 'internal', durationMs: 0 };
   } else {
+    used = true;
     const t0 = now();
     const reply = runJob(
       session,
@@ -144,5 +172,5 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   // One thing at a time, in order: a 'run' that arrives while Pyodide loads waits for it.
-  busy = busy.then(() => (msg.type === 'init' ? init(msg.config, msg.modules) : run(msg.id, msg.request)));
+  busy = busy.then(() => (msg.type === 'init' ? init(msg.config, msg.modules, msg.snapshot, msg.makeSnapshot, msg.wasmModule) : run(msg.id, msg.request)));
 };

@@ -1,21 +1,30 @@
 /**
- * The Pyodide renderer for Node (CLI, tests, extension host): one warm worker thread hosting
- * Pyodide and the harness, reused across renders. Node only.
+ * The Pyodide renderer for Node (CLI, tests, extension host). Node only.
  *
+ * - One interpreter per program: each program runs in a fresh worker thread (its own Pyodide, its
+ *   own JavaScript realm) that is terminated as soon as the program ends, so nothing a program
+ *   changes (modules, classes, the harness, sys settings, files) can reach another program —
+ *   candidates of one run never share an interpreter. A spare worker is always warming in the
+ *   background, so a render takes a ready interpreter instead of waiting for one to load.
+ * - Workers start from a memory snapshot of a pristine interpreter (made once per renderer by its
+ *   first worker, right after Pyodide loaded and before any package, harness or program ran): a
+ *   restore costs a fraction of a cold loadPyodide. `memorySnapshot: false` turns this off.
  * - Pyodide's core comes from `pyodideIndexDir` (default: dist/pyodide next to the bundle, else
  *   the npm package). Packages (numpy, matplotlib…) load only from `packageDir` (a folder with a
  *   pyodide-lock.json and wheels, see pyodidePackages.ts), never from a CDN.
- * - A program over its time limit is interrupted (KeyboardInterrupt through an interrupt buffer);
- *   if it does not stop within a short grace period the worker is terminated and a fresh one is
- *   started at once. Cancellation (AbortSignal) does the same. The worker has resourceLimits (JS
- *   heap, stack) and a WebAssembly memory cap (memoryLimitMb).
- * - The worker is unref'd while idle, so an undisposed renderer never keeps a process alive;
- *   dispose() terminates it.
+ * - A program over its time limit, or cancelled (AbortSignal), has its worker terminated at once.
+ *   The worker has resourceLimits (JS heap, stack) and a WebAssembly memory cap (memoryLimitMb).
+ * - Every reply is checked on this side (replyCheck.ts): strict shape, capped strings, PNG
+ *   signature and size.
+ * - Workers are unref'd while idle, so an undisposed renderer never keeps a process alive;
+ *   dispose() terminates them.
  */
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, toRenderResult, type HarnessJob } from './harness';
+import { REPLY_LIMITS, checkRenderReply } from './replyCheck';
 import { PREPARE_HINT, defaultPyodideIndexDir } from './pyodidePackages';
 import type { FromWorker, WorkerInit } from './pyodideWorker';
 import type { SessionReply } from './pyodideSession';
@@ -33,8 +42,12 @@ export interface PyodideRendererOptions {
   maxPixels?: number;
   /** How long a worker may take to start (load Pyodide and the packages). Default 120 s. */
   startupTimeoutMs?: number;
-  /** After a time limit or a cancel, how long the program gets to stop before the worker is killed. Default 400 ms. */
+  /** Unused since every program has its own worker (which is terminated at once); kept for callers. */
   interruptGraceMs?: number;
+  /** Start workers from a memory snapshot of a pristine interpreter (default true). */
+  memorySnapshot?: boolean;
+  /** Compile Pyodide's wasm once and let every worker instantiate it (default true). */
+  shareCompiledWasm?: boolean;
 }
 
 /** What a started worker reports. */
@@ -44,15 +57,19 @@ export interface PyodideWorkerInfo {
   packages: string[];
   packageErrors: string[];
   initMs: number;
+  /** Whether this worker started from the memory snapshot. */
+  fromSnapshot: boolean;
+  /** Whether this worker instantiated the renderer's compiled wasm (instead of compiling its own). */
+  sharedWasm: boolean;
 }
 
 export interface PyodideRenderer extends Renderer {
   readonly name: 'pyodide';
   /** What isolates programs, in words. */
   readonly sandbox: string;
-  /** Starts the worker now (renders start it on demand) and resolves when it is ready. */
+  /** Starts the spare worker now (renders start it on demand) and resolves when it is ready. */
   warmup(): Promise<PyodideWorkerInfo>;
-  /** How many workers this renderer has started (for tests and benchmarks). */
+  /** How many workers (one per program, plus the spare) this renderer has started. */
   readonly workersStarted: number;
 }
 
@@ -62,22 +79,27 @@ type Outcome =
   | { kind: 'abort' }
   | { kind: 'death'; error: string; oom: boolean };
 
+type HandleInit = Omit<WorkerInit, 'interrupt'>;
+
 class WorkerHandle {
   readonly worker: Worker;
-  readonly interrupt: Int32Array;
   readonly ready: Promise<PyodideWorkerInfo>;
+  readonly fromSnapshot: boolean;
   dead = false;
+  /** Whether a program was given to this worker (it never gets a second). */
+  used = false;
   private refs = 0;
   private nextId = 1;
-  private waiters = new Map<number, (r: SessionReply) => void>();
+  private waiters = new Map<number, (r: unknown) => void>();
   private deathListeners = new Set<(error: string, oom: boolean) => void>();
   private stderrTail = '';
 
-  constructor(file: string, init: Omit<WorkerInit, 'interrupt'>, startupTimeoutMs: number) {
+  constructor(file: string, init: HandleInit, startupTimeoutMs: number, onSnapshot: (bytes: Uint8Array | undefined, error?: string) => void) {
     const sab = new SharedArrayBuffer(4);
-    this.interrupt = new Int32Array(sab);
+    this.fromSnapshot = !!init.snapshot;
     this.worker = new Worker(file, {
       workerData: { ...init, interrupt: sab } satisfies WorkerInit,
+      transferList: init.snapshot ? [init.snapshot.buffer as ArrayBuffer] : [],
       resourceLimits: { maxOldGenerationSizeMb: 1024, stackSizeMb: 16 },
       stdout: true,
       stderr: true,
@@ -87,6 +109,7 @@ class WorkerHandle {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000);
     });
     this.worker.unref();
+    let snapshotPending = !!init.makeSnapshot;
     this.ready = new Promise<PyodideWorkerInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`Pyodide did not start within ${Math.round(startupTimeoutMs / 1000)} s`));
@@ -94,13 +117,28 @@ class WorkerHandle {
       }, startupTimeoutMs);
       timer.unref();
       this.worker.on('message', (m: FromWorker) => {
+        if (!m || typeof m !== 'object') return;
         if (m.type === 'ready') {
           clearTimeout(timer);
-          resolve({ python: m.python, matplotlib: m.matplotlib, packages: m.packages, packageErrors: m.packageErrors, initMs: m.initMs });
+          resolve({
+            python: String(m.python).slice(0, 100),
+            matplotlib: typeof m.matplotlib === 'string' ? m.matplotlib.slice(0, 100) : null,
+            packages: Array.isArray(m.packages) ? m.packages.map(String) : [],
+            packageErrors: Array.isArray(m.packageErrors) ? m.packageErrors.map(String) : [],
+            initMs: Number(m.initMs) || 0,
+            fromSnapshot: this.fromSnapshot,
+            sharedWasm: m.sharedWasm === true,
+          });
         } else if (m.type === 'init-error') {
           clearTimeout(timer);
           reject(new Error(`Pyodide could not start: ${m.error}`));
           void this.terminate();
+        } else if (m.type === 'snapshot' || m.type === 'snapshot-error') {
+          // only the worker asked to make one, only once, and only before it has run a program
+          if (!snapshotPending || this.used) return;
+          snapshotPending = false;
+          if (m.type === 'snapshot' && m.bytes instanceof Uint8Array) onSnapshot(m.bytes);
+          else onSnapshot(undefined, m.type === 'snapshot-error' ? m.error : 'not bytes');
         } else if (m.type === 'reply') {
           const w = this.waiters.get(m.id);
           this.waiters.delete(m.id);
@@ -112,6 +150,7 @@ class WorkerHandle {
         this.dead = true;
         clearTimeout(timer);
         reject(new Error(`the Pyodide worker stopped while starting: ${error}`));
+        if (snapshotPending) onSnapshot(undefined, error);
         for (const l of this.deathListeners) l(error, oom);
       };
       this.worker.on('error', (e: Error & { code?: string }) => die(e.message.split('\n')[0], e.code === 'ERR_WORKER_OUT_OF_MEMORY'));
@@ -127,36 +166,30 @@ class WorkerHandle {
     if (--this.refs === 0) this.worker.unref();
   }
 
-  /** Runs a job; resolves with how it ended. */
-  run(job: HarnessJob, timeLimitMs: number, graceMs: number, signal?: AbortSignal): Promise<Outcome> {
+  /** Runs this worker's one job; resolves with how it ended. A time limit or abort terminates the worker. */
+  run(job: HarnessJob, timeLimitMs: number, signal?: AbortSignal): Promise<Outcome> {
+    this.used = true;
     return new Promise<Outcome>((resolve) => {
       const id = this.nextId++;
       let settled = false;
-      let stopping: 'timeout' | 'abort' | undefined;
-      let graceTimer: NodeJS.Timeout | undefined;
       const finish = (o: Outcome): void => {
         if (settled) return;
         settled = true;
         clearTimeout(limitTimer);
-        clearTimeout(graceTimer);
         signal?.removeEventListener('abort', onAbort);
         this.deathListeners.delete(onDeath);
         this.waiters.delete(id);
         resolve(o);
       };
       const stop = (why: 'timeout' | 'abort'): void => {
-        if (stopping || settled) return;
-        stopping = why;
-        Atomics.store(this.interrupt, 0, 2); // SIGINT → KeyboardInterrupt inside Python
-        graceTimer = setTimeout(() => {
-          void this.terminate();
-          finish({ kind: why });
-        }, graceMs);
+        if (settled) return;
+        finish({ kind: why });
+        void this.terminate();
       };
       const onAbort = (): void => stop('abort');
-      const onDeath = (error: string, oom: boolean): void => finish(stopping ? { kind: stopping } : { kind: 'death', error, oom });
+      const onDeath = (error: string, oom: boolean): void => finish({ kind: 'death', error, oom });
       const limitTimer = setTimeout(() => stop('timeout'), Math.max(1, timeLimitMs));
-      this.waiters.set(id, (reply) => finish(stopping ? { kind: stopping } : { kind: 'reply', reply }));
+      this.waiters.set(id, (reply) => finish({ kind: 'reply', reply: reply as SessionReply }));
       this.deathListeners.add(onDeath);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.dead) return onDeath('the worker is not running', false);
@@ -180,67 +213,146 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
   const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const startupTimeoutMs = opts.startupTimeoutMs ?? 120_000;
-  const graceMs = opts.interruptGraceMs ?? 400;
   const workerFile = path.join(__dirname, 'pyodideWorker.js');
-  let current: WorkerHandle | undefined;
+  /** The next program's worker: started, never given a program. */
+  let spare: WorkerHandle | undefined;
+  /** Workers running a program (one at a time; a set so dispose() finds them). */
+  const running = new Set<WorkerHandle>();
   let started = 0;
   let disposed = false;
   let tail: Promise<unknown> = Promise.resolve();
+  let snapshot: Uint8Array | undefined;
+  // Pyodide's wasm compiled once here (asynchronously, off this thread's critical path); workers
+  // started once it is ready instantiate it: their own memory, shared (and shared-optimised) code
+  let wasmModule: unknown;
+  if (opts.shareCompiledWasm !== false) {
+    try {
+      const WA = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> } }).WebAssembly;
+      WA.compile(readFileSync(path.join(indexDir, 'pyodide.asm.wasm'))).then(
+        (m) => (wasmModule = m),
+        () => undefined, // each worker compiles its own
+      );
+    } catch {
+      /* each worker compiles its own */
+    }
+  }
+  let snapshotState: 'off' | 'none' | 'making' | 'ready' = opts.memorySnapshot === false ? 'off' : 'none';
+
+  const onSnapshot = (bytes: Uint8Array | undefined): void => {
+    if (snapshotState !== 'making') return;
+    if (bytes && bytes.length > 0) {
+      snapshot = bytes;
+      snapshotState = 'ready';
+    } else snapshotState = 'off'; // could not make one: cold starts from now on
+  };
 
   const start = (): WorkerHandle => {
     started++;
+    const makeSnapshot = snapshotState === 'none';
+    if (makeSnapshot) snapshotState = 'making';
     const h = new WorkerHandle(
       workerFile,
-      { indexDir, packageDir: opts.packageDir, memoryLimitMb, prepareHint: PREPARE_HINT, maxPixels },
+      {
+        indexDir,
+        packageDir: opts.packageDir,
+        memoryLimitMb,
+        prepareHint: PREPARE_HINT,
+        maxPixels,
+        // each worker gets its own copy (transferred): no memory is shared between interpreters
+        snapshot: snapshotState === 'ready' && snapshot ? snapshot.slice() : undefined,
+        makeSnapshot,
+        wasmModule,
+      },
       startupTimeoutMs,
+      onSnapshot,
     );
-    current = h;
     return h;
   };
-  const replace = (h: WorkerHandle): void => {
-    void h.terminate();
-    if (current === h) current = undefined;
-    if (!disposed) start(); // a fresh worker starts now, so the next render does not wait long
+  /** Starts a spare if there is none (after `after`, so it does not slow a worker still starting). */
+  const warmSpare = (after?: Promise<unknown>): void => {
+    const go = (): void => {
+      if (!disposed && (!spare || spare.dead)) spare = start();
+    };
+    if (after) void after.then(go, go);
+    else go();
+  };
+  /** A pristine worker for one program; a new spare starts warming. */
+  const take = (): WorkerHandle => {
+    const h = spare && !spare.dead ? spare : start();
+    spare = undefined;
+    warmSpare(h.ready);
+    return h;
+  };
+  /** A worker that could not start from the snapshot: give up snapshots, start cold. */
+  const snapshotFailed = (h: WorkerHandle): boolean => {
+    if (!h.fromSnapshot || snapshotState !== 'ready') return false;
+    snapshotState = 'off';
+    snapshot = undefined;
+    if (spare?.fromSnapshot) {
+      void spare.terminate();
+      spare = undefined;
+    }
+    return true;
   };
 
   const renderOne = async (req: RenderRequest, signal: AbortSignal | undefined, t0: number): Promise<RenderResult> => {
     const ms = (): number => Math.round(performance.now() - t0);
     if (disposed) return failure('cancelled', 'the Pyodide renderer was disposed', ms());
     if (signal?.aborted) return failure('cancelled', 'the render was cancelled', ms());
-    const h = current && !current.dead ? current : start();
+    let h = take();
+    running.add(h);
     h.ref();
     try {
-      try {
-        await new Promise<PyodideWorkerInfo>((resolve, reject) => {
-          const onAbort = (): void => reject(new Error('cancelled'));
-          signal?.addEventListener('abort', onAbort, { once: true });
-          h.ready.then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort));
-        });
-      } catch (e) {
-        if (signal?.aborted) return failure('cancelled', 'the render was cancelled while Pyodide was starting', ms());
-        if (current === h) current = undefined;
-        return failure('internal', (e as Error).message, ms());
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await new Promise<PyodideWorkerInfo>((resolve, reject) => {
+            const onAbort = (): void => reject(new Error('cancelled'));
+            signal?.addEventListener('abort', onAbort, { once: true });
+            h.ready.then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort));
+          });
+          break;
+        } catch (e) {
+          if (signal?.aborted) return failure('cancelled', 'the render was cancelled while Pyodide was starting', ms());
+          if (disposed) return failure('cancelled', 'the Pyodide renderer was disposed', ms());
+          if (attempt === 0 && snapshotFailed(h)) {
+            // try once more, cold
+            void h.terminate();
+            h.unref();
+            running.delete(h);
+            h = take();
+            running.add(h);
+            h.ref();
+            continue;
+          }
+          return failure('internal', (e as Error).message, ms());
+        }
       }
-      const outcome = await h.run(harnessJob(req, { maxOutputBytes, maxPixels }), req.timeLimitMs, graceMs, signal);
+      const job = harnessJob(req, { maxOutputBytes, maxPixels });
+      const outcome = await h.run(job, req.timeLimitMs, signal);
       switch (outcome.kind) {
-        case 'reply':
-          if (outcome.reply.fatal) replace(h);
-          return toRenderResult(outcome.reply, ms());
+        case 'reply': {
+          const b64 = (outcome.reply as { png_b64?: unknown }).png_b64;
+          if (typeof b64 === 'string' && b64.length > (REPLY_LIMITS.pngBytes / 3) * 4 + 4) {
+            return failure('limit', `the render is over the limit of ${REPLY_LIMITS.pngBytes} bytes`, ms());
+          }
+          const r = toRenderResult(outcome.reply, 0);
+          return checkRenderReply(r, job, ms(), { stdoutChars: maxOutputBytes });
+        }
         case 'timeout':
-          if (h.dead) replace(h);
           return failure('timeout', `the program ran longer than its time limit of ${(req.timeLimitMs / 1000).toFixed(1)} s and was stopped`, ms());
         case 'abort':
-          if (h.dead) replace(h);
           return failure('cancelled', 'the render was cancelled', ms());
         case 'death':
-          replace(h);
           if (disposed) return failure('cancelled', 'the Pyodide renderer was disposed', ms());
           return outcome.oom
-            ? failure('limit', 'the program used more memory than the Pyodide worker allows; the worker was restarted', ms())
-            : failure('internal', `the Pyodide worker stopped (${outcome.error}); it was restarted`, ms());
+            ? failure('limit', 'the program used more memory than the Pyodide worker allows; the worker was stopped', ms())
+            : failure('internal', `the Pyodide worker stopped (${outcome.error})`, ms());
       }
     } finally {
+      // one program per interpreter: this worker is never used again
       h.unref();
+      running.delete(h);
+      void h.terminate();
     }
   };
 
@@ -248,20 +360,28 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
     name: 'pyodide',
     get sandbox() {
       return (
-        `Pyodide (CPython in WebAssembly) in a worker thread: in-memory file system, no JavaScript bridge for programs ` +
-        `(empty js globals, bridge modules scrubbed, code generation from strings disabled), child processes and network ` +
+        `Pyodide (CPython in WebAssembly) in a fresh worker thread per program (no state crosses programs): in-memory file system, no JavaScript bridge for programs ` +
+        `(empty js globals, bridge modules scrubbed, code generation from strings disabled, no file system mounts), child processes and network ` +
         `globals disabled, audit hook against subprocess/sockets/ctypes/frames, WebAssembly memory capped at ${memoryLimitMb} MB, ` +
-        `time limit by interrupt then worker termination`
+        `time limit by worker termination, replies checked by the host`
       );
     },
     get workersStarted() {
       return started;
     },
     async warmup() {
-      const h = current && !current.dead ? current : start();
+      if (disposed) throw new Error('the Pyodide renderer was disposed');
+      warmSpare();
+      const h = spare as WorkerHandle;
       h.ref(); // keep the process alive while someone waits for the worker
       try {
         return await h.ready;
+      } catch (e) {
+        if (snapshotFailed(h)) {
+          warmSpare();
+          return (spare as WorkerHandle).ready;
+        }
+        throw e;
       } finally {
         h.unref();
       }
@@ -274,9 +394,10 @@ export function createPyodideRenderer(opts: PyodideRendererOptions = {}): Pyodid
     },
     async dispose() {
       disposed = true;
-      const h = current;
-      current = undefined;
-      if (h) await h.terminate();
+      const all = [...running, ...(spare ? [spare] : [])];
+      spare = undefined;
+      running.clear();
+      await Promise.all(all.map((h) => h.terminate()));
     },
   };
   return renderer;

@@ -35,6 +35,13 @@
  */
 import { HARNESS_PY, parseHarnessReply, type HarnessJob, type HarnessReply } from './harness';
 
+/**
+ * Modules imported (by trusted code) in the interpreter a memory snapshot is made of, right after
+ * loadPyodide and before any package, harness or program: workers restored from it start warm.
+ */
+export const SNAPSHOT_IMPORTS =
+  'import json, base64, io, math, warnings, weakref, _thread, tempfile, logging, linecache, traceback, statistics, decimal, fractions, datetime, re, sqlite3, random, collections, itertools, functools, string, textwrap';
+
 /** Where programs run inside Pyodide's in-memory file system (their cwd; emptied after each job). */
 export const PYODIDE_WORKDIR = '/tmp/recode-job';
 
@@ -332,6 +339,8 @@ export const REMOVED_GLOBALS = [
  * captured whatever it still needs (postMessage, its message port…).
  *   - Function / AsyncFunction / GeneratorFunction / AsyncGeneratorFunction constructors and
  *     eval throw EvalError (no code generation from strings: the classic JsProxy escape);
+ *   - Error.prepareStackTrace is fixed to undefined (V8's call sites would hand out the frames'
+ *     receivers and functions);
  *   - network and host globals are deleted (REMOVED_GLOBALS);
  *   - `process` (Node) is replaced by an inert stub exposing only what Pyodide calls at run time.
  * `keep` lists globals not to delete.
@@ -354,6 +363,14 @@ export function hardenJsRealm(realm: typeof globalThis = globalThis, keep: strin
     Object.defineProperty(stub, 'prototype', { value: C.prototype });
     Object.defineProperty(C.prototype, 'constructor', { value: stub, writable: false, configurable: false });
     if (g[C.name] === C) Object.defineProperty(realm, C.name, { value: stub, writable: false, configurable: false });
+  }
+  // No stack-trace hook: V8's call sites (getThis / getFunction) hand out the receivers and functions
+  // of the frames on the stack (a WebAssembly.Instance, the realm's global for sloppy frames).
+  const ErrorCtor = (g.Error ?? Error) as object;
+  try {
+    Object.defineProperty(ErrorCtor, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+  } catch {
+    /* already fixed */
   }
   Object.defineProperty(realm, 'eval', {
     value: function () {
@@ -397,4 +414,75 @@ export function hardenJsRealm(realm: typeof globalThis = globalThis, keep: strin
       /* leave it */
     }
   }
+}
+
+/**
+ * Makes Pyodide's file system unable to mount anything (NODEFS would expose the host's files, the
+ * native file system API the user's): call after loading, before any program runs.
+ */
+export function lockFileSystems(pyodide: { FS?: Record<string, unknown> & { filesystems?: Record<string, unknown> }; mountNodeFS?: unknown; mountNativeFS?: unknown }): void {
+  const refuse = (): never => {
+    throw new Error('mounting file systems is disabled in the RECODE sandbox');
+  };
+  const fs = pyodide.FS;
+  if (fs) {
+    for (const k of ['mount', 'unmount', 'createLazyFile', 'createPreloadedFile']) {
+      try {
+        Object.defineProperty(fs, k, { value: refuse, writable: false, configurable: false });
+      } catch {
+        /* already locked */
+      }
+    }
+    const fss = fs.filesystems;
+    if (fss && typeof fss === 'object') {
+      for (const k of Object.keys(fss)) if (k !== 'MEMFS') delete fss[k];
+      Object.freeze(fss);
+    }
+  }
+  for (const k of ['mountNodeFS', 'mountNativeFS']) {
+    try {
+      Object.defineProperty(pyodide, k, { value: refuse, writable: false, configurable: false });
+    } catch {
+      /* leave it */
+    }
+  }
+}
+
+/**
+ * Until `restore()` is called, the first WebAssembly.instantiate of raw bytes or
+ * instantiateStreaming (Pyodide's pyodide.asm.wasm) instantiates `module` instead: the host
+ * compiled Pyodide's wasm once and every interpreter gets its own instance (its own memory) of it.
+ */
+export function useCompiledModule(module: unknown): { restore: () => void; used: () => boolean } {
+  type WA = {
+    instantiate: (src: unknown, imports?: unknown) => Promise<unknown>;
+    instantiateStreaming?: (src: unknown, imports?: unknown) => Promise<unknown>;
+    Module: new (...a: never[]) => unknown;
+  };
+  const wa = (globalThis as unknown as { WebAssembly: WA }).WebAssembly;
+  if (!(module instanceof wa.Module)) return { restore: () => {}, used: () => false };
+  const instantiate = wa.instantiate;
+  const streaming = wa.instantiateStreaming;
+  let done = false;
+  const fromModule = (imports: unknown): Promise<unknown> => {
+    done = true;
+    return instantiate.call(wa, module, imports).then((instance) => ({ instance, module }));
+  };
+  wa.instantiate = function (src: unknown, imports?: unknown): Promise<unknown> {
+    if (!done && (src instanceof ArrayBuffer || ArrayBuffer.isView(src))) return fromModule(imports);
+    return instantiate.call(wa, src, imports);
+  };
+  if (streaming) {
+    wa.instantiateStreaming = function (src: unknown, imports?: unknown): Promise<unknown> {
+      if (!done) return fromModule(imports);
+      return streaming.call(wa, src, imports);
+    };
+  }
+  return {
+    restore: () => {
+      wa.instantiate = instantiate;
+      if (streaming) wa.instantiateStreaming = streaming;
+    },
+    used: () => done,
+  };
 }

@@ -2,7 +2,13 @@
  * The worker_threads entry that hosts Pyodide for the Node renderer (CLI, tests, extension host).
  * esbuild bundles it to dist/pyodideWorker.js; tsc compiles it to out/src/core/render/. The
  * renderer (pyodideRenderer.ts) starts it with `workerData: WorkerInit` and talks to it with the
- * messages below. Jobs run synchronously, one at a time.
+ * messages below. A worker runs ONE program and is then terminated by the renderer (it refuses a
+ * second job itself too): no state of a program can reach the next one.
+ *
+ * Start-up: from a memory snapshot of a pristine interpreter when the renderer has one (about 10x
+ * faster than a cold loadPyodide), else cold. The first worker of a renderer can be asked to make
+ * that snapshot (`makeSnapshot`): right after loadPyodide and trusted imports, before any package,
+ * harness or program has run; it sends it to the renderer and then goes on like any other worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,9 +20,12 @@ import {
   capWasmMemory,
   hardenJsRealm,
   installHarness,
+  lockFileSystems,
+  useCompiledModule,
   loadPackages,
   pyodideLoadOptions,
   runJob,
+  SNAPSHOT_IMPORTS,
   type HarnessSession,
   type PyodideLike,
   type SessionReply,
@@ -34,6 +43,15 @@ export interface WorkerInit {
   maxPixels: number;
   /** SharedArrayBuffer(4) for interrupts (time limits, cancellation). */
   interrupt: SharedArrayBuffer;
+  /** A memory snapshot of a pristine interpreter (this worker's own copy) to start from. */
+  snapshot?: Uint8Array;
+  /** Make a snapshot right after loading (before packages, harness and programs) and send it. */
+  makeSnapshot?: boolean;
+  /**
+   * pyodide.asm.wasm compiled once by the renderer (code only: every worker has its own memory).
+   * Workers instantiate it instead of compiling their own, and share V8's optimised code.
+   */
+  wasmModule?: unknown;
 }
 
 export type ToWorker = { type: 'job'; id: number; job: HarnessJob };
@@ -46,12 +64,24 @@ export type FromWorker =
       packages: string[];
       packageErrors: string[];
       initMs: number;
+      /** Whether this worker instantiated the renderer's compiled module. */
+      sharedWasm: boolean;
     }
   | { type: 'init-error'; error: string }
+  | { type: 'snapshot'; bytes: Uint8Array; ms: number }
+  | { type: 'snapshot-error'; error: string }
   | { type: 'reply'; id: number; reply: SessionReply; heapMb: number };
 
+type LoadedPyodide = PyodideLike & {
+  version: string;
+  _module?: { HEAP8?: { length: number } };
+  makeMemorySnapshot?(): Uint8Array;
+  FS?: Record<string, unknown> & { filesystems?: Record<string, unknown> };
+  mountNodeFS?: unknown;
+};
+
 interface PyodideModuleExports {
-  loadPyodide(options: Record<string, unknown>): Promise<PyodideLike & { version: string; _module?: { HEAP8?: { length: number } } }>;
+  loadPyodide(options: Record<string, unknown>): Promise<LoadedPyodide>;
 }
 
 /** Why packages are missing, and how to get them: ends up in 'missing-package' errors. */
@@ -88,7 +118,21 @@ async function main(): Promise<void> {
       ),
     };
     if (packageFolderOk) options.packageCacheDir = path.resolve(init.packageDir as string);
-    const pyodide = await mod.loadPyodide(options);
+    if (init.snapshot) options._loadSnapshot = init.snapshot;
+    else if (init.makeSnapshot) options._makeSnapshot = true;
+    const shared = init.wasmModule ? useCompiledModule(init.wasmModule) : { restore: () => {}, used: () => false };
+    const pyodide = await mod.loadPyodide(options).finally(shared.restore);
+    if (init.makeSnapshot && !init.snapshot) {
+      try {
+        const s0 = Date.now();
+        pyodide.runPython(SNAPSHOT_IMPORTS, { filename: '<recode-snapshot>' });
+        const bytes = pyodide.makeMemorySnapshot?.();
+        if (!bytes) throw new Error('this Pyodide cannot make memory snapshots');
+        port.postMessage({ type: 'snapshot', bytes, ms: Date.now() - s0 } satisfies FromWorker, [bytes.buffer as ArrayBuffer]);
+      } catch (e) {
+        post({ type: 'snapshot-error', error: String((e as Error)?.message ?? e).split('\n')[0] });
+      }
+    }
     let packages: string[] = [];
     let packageErrors: string[] = [];
     if (packageFolderOk) {
@@ -119,17 +163,27 @@ async function main(): Promise<void> {
         /* already locked */
       }
     }
+    // No host file system can be mounted into this interpreter (NODEFS reads the real disk).
+    lockFileSystems(pyodide);
     hardenJsRealm(globalThis);
-    post({ type: 'ready', python, matplotlib: session.matplotlib, packages, packageErrors, initMs: Date.now() - t0 });
+    post({ type: 'ready', python, matplotlib: session.matplotlib, packages, packageErrors, initMs: Date.now() - t0, sharedWasm: shared.used() });
   } catch (e) {
     post({ type: 'init-error', error: String((e as Error)?.message ?? e).split('\n')[0] });
     return;
   }
+  let used = false;
   port.on('message', (m: ToWorker) => {
     if (!m || m.type !== 'job') return;
+    if (used) {
+      // one program per interpreter: the renderer never sends a second one; refuse it if it did
+      post({ type: 'reply', id: m.id, reply: { ok: false, stdout: '', error: 'this interpreter already ran a program', error_kind: 'internal', fatal: true }, heapMb: heap() });
+      return;
+    }
+    used = true;
     const reply = runJob(session, m.job, out);
     post({ type: 'reply', id: m.id, reply, heapMb: heap() });
   });
 }
+
 
 void main();
