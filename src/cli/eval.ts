@@ -13,9 +13,13 @@ import { loadInput, toManifestLines, ManifestError } from '../core/manifest';
 import { evaluate, EVAL_MODES, EvalError, type EvalMode, type EvalEvent, type TableReader } from '../core/eval/index';
 import { writeFileAtomic } from '../core/files';
 import { chooseRenderer, type RendererChoice } from './renderers';
+import { readChart, readingToCsv } from '../core/reader/index';
 
-/** The chart reader, when this build has one. */
-const reader: TableReader | undefined = undefined;
+/** The reader mode: the built-in chart reader's data table (no model). */
+const reader: TableReader = async (image, signal) => {
+  const r = await readChart(image, { signal });
+  return r.ok ? { ok: true, csv: readingToCsv(r.reading) } : { ok: false, reason: r.reason };
+};
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -174,8 +178,7 @@ interface EvalFlags {
 
 async function evalCommand(inputPath: string, o: EvalFlags): Promise<void> {
   if (!o.out) throw new EvalError('--out DIR is required: a new folder for the results (or, with --resume, the folder of the run to continue)');
-  const modes = o.modes ?? (reader ? EVAL_MODES : EVAL_MODES.filter((m) => m !== 'reader'));
-  if (modes.includes('reader') && !reader) throw new EvalError('the reader mode needs the built-in chart reader, which this build does not have yet; use --modes direct,recode');
+  const modes = o.modes ?? EVAL_MODES;
   if (!['chart', 'geometry', 'auto'].includes(o.kind)) throw new EvalError('--kind must be chart, geometry or auto');
   const env = { ...process.env };
   if (o.model) env.RECODE_MODEL = o.model;
