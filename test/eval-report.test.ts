@@ -57,7 +57,7 @@ test('report.html in chromium: summary, chart, every item with its images and an
   const chromium = await launchChromium();
   try {
     const out = join(mkdtempSync(join(tmpdir(), 'recode-evalreport-')), 'eval');
-    const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'k', maxRetries: 0 });
+    const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'k', retryBaseMs: 10 });
     const r = await evaluate(
       await loadInput(join(BENCH, 'chartqa', 'test', 'test_human.json')),
       { outDir: out, modes: ['direct', 'recode'], concurrency: 2, resume: false, judge: false, derender: { candidates: 1, rounds: 0, numericRefineBudget: 0 }, describe: { input: 'test_human.json', model: model.description } },

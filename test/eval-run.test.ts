@@ -61,7 +61,7 @@ function modelScript(opts: { delayMs?: number; onRequest?: (r: RecordedRequest) 
 }
 
 function env(server: ScriptedServer) {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RECODE_BASE_URL: server.url, RECODE_MODEL: 'scripted-vision', RECODE_API_KEY: 'k', RECODE_MAX_RETRIES: '0' };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RECODE_BASE_URL: server.url, RECODE_MODEL: 'scripted-vision', RECODE_API_KEY: 'k' };
 }
 
 interface Run {
@@ -132,6 +132,38 @@ test('a ChartQA-format sample, direct vs recode: every result in items.jsonl, on
     assert.ok(!/src="(?!data:)/.test(html), 'every image is embedded');
     assert.match(r.stdout, /^direct +80\.0 % \(4\/5; 95 % CI/m);
     assert.match(r.stdout, /recode right where direct was wrong: 1; the reverse: 1/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('our fixture manifest (the 13 charts) in all three modes: direct and recode answer, recode and the reader are scored on the data tables', async () => {
+  const server = await startScriptedServer({ script: modelScript() });
+  try {
+    const out = join(tmp(), 'eval');
+    const r = await runCli(['eval', join(FIXTURES, 'manifest.jsonl'), '--out', out, '--concurrency', '2', ...FAST], server).done;
+    assert.equal(r.code, 0, r.stderr);
+    const lines = linesOf(out);
+    const count = (mode: string, kind: string) => lines.filter((l) => l.mode === mode && l.kind === kind).length;
+    assert.equal(count('direct', 'answer'), 26);
+    assert.equal(count('recode', 'answer'), 26);
+    assert.equal(count('recode', 'table'), 13);
+    assert.equal(count('reader', 'table'), 13);
+    assert.equal(count('reader', 'answer'), 0, 'the reader answers no question: it has no model');
+    const reader = lines.filter((l) => l.mode === 'reader');
+    // each reading is scored, or its failure says why in one sentence; the reader asks no model
+    assert.ok(reader.every((l) => (l.table_score && l.table_score.f1 >= 0 && l.table_score.f1 <= 1) || /^the reader could not read the chart: /.test(l.error ?? '')), JSON.stringify(reader.map((l) => l.error)));
+    assert.ok(reader.filter((l) => l.table_score).every((l) => existsSync(join(out, l.run!, 'table.csv'))));
+    assert.equal(server.chatRequests().filter((q) => q.purpose === 'generate').length, 13);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(summary.byMode.reader.table.n, 13);
+    assert.equal(summary.byMode.reader.tokens.prompt, 0);
+    assert.deepEqual(Object.keys(summary.byChartType).sort(), ['bar', 'grouped bar', 'horizontal bar', 'line', 'pie', 'scatter', 'stacked bar']);
+    assert.equal(summary.byChartType.bar.direct.n, 6);
+    assert.match(r.stdout, /^reader +table RMS-F1 [\d.]+ over 13 tables/m);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.equal((html.match(/data-testid="item"/g) ?? []).length, 13);
+    assert.equal((html.match(/data-testid="question-row"/g) ?? []).length, 26);
   } finally {
     await server.close();
   }
@@ -212,7 +244,7 @@ test('a question whose image was derendered before is answered over the saved pr
   try {
     const out = join(tmp(), 'eval');
     const input = await loadInput(join(BENCH, 'chartqa', 'test', 'test_human.json'));
-    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
+    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', retryBaseMs: 10 });
     
     const opts = {
       outDir: out,
@@ -271,7 +303,7 @@ test('the concurrency limit holds: never more than N requests at the model at on
   });
   try {
     const input = await loadInput(join(FIXTURES, 'manifest.jsonl'));
-    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
+    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', retryBaseMs: 10 });
     const r = await evaluate(input, { outDir: join(tmp(), 'e'), modes: ['direct'], concurrency: 3, limit: 10, resume: false, judge: false, derender: {}, describe: { input: 'm' } }, { model });
     assert.equal(r.lines.length, 10);
     assert.equal(server.chatRequests().length, 10);
@@ -319,7 +351,7 @@ test('Geometry3K: letters and values scored against the choices; CharXiv: exact 
     },
   });
   try {
-    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
+    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', retryBaseMs: 10 });
     const geo = await evaluate(await loadInput(join(BENCH, 'geometry3k', 'test')), { outDir: join(tmp(), 'g'), modes: ['direct'], concurrency: 2, resume: false, judge: false, derender: {}, describe: { input: 'g' } }, { model });
     assert.deepEqual(geo.lines.map((l) => [l.answer, l.read_as, l.correct]).sort(), [['(C)', 'C', true], ['5.196', 'B', true]]);
     // the model saw the choices with their letters
@@ -343,7 +375,7 @@ test('Geometry3K: letters and values scored against the choices; CharXiv: exact 
 test('budgets: past --max-cost-tokens no new item starts, and the run says why', async () => {
   const server = await startScriptedServer({ script: modelScript() });
   try {
-    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
+    const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', retryBaseMs: 10 });
     const r = await evaluate(await loadInput(join(FIXTURES, 'manifest.jsonl')), { outDir: join(tmp(), 'b'), modes: ['direct'], concurrency: 1, resume: false, maxCostTokens: 1, judge: false, derender: {}, describe: { input: 'm' } }, { model });
     assert.equal(r.lines.length, 1);
     assert.match(r.stopped ?? '', /token budget \(1\)/);

@@ -237,10 +237,10 @@ async function evalCommand(inputPath: string, o: EvalFlags): Promise<void> {
     for (const m of modes) {
       const x = s.byMode[m];
       if (!x) continue;
-      const acc = x.n > 0 ? `${(x.accuracy * 100).toFixed(1)} % (${x.correct}/${x.n}; 95 % CI ${(x.ci95[0] * 100).toFixed(1)}–${(x.ci95[1] * 100).toFixed(1)})` : 'no questions';
-      const parts = [acc];
+      const parts: string[] = [];
+      if (x.n > 0) parts.push(`${(x.accuracy * 100).toFixed(1)} % (${x.correct}/${x.n}; 95 % CI ${(x.ci95[0] * 100).toFixed(1)}–${(x.ci95[1] * 100).toFixed(1)})`);
       if (m === 'recode' && x.n > 0) parts.push(`computed ${x.computed.correct}/${x.computed.n}, stated ${x.stated.correct}/${x.stated.n}`);
-      if (x.table) parts.push(`table RMS-F1 ${x.table.mean.toFixed(3)} over ${x.table.n}`);
+      if (x.table) parts.push(`table RMS-F1 ${x.table.mean.toFixed(3)} over ${x.table.n} tables (95 % CI ${x.table.ci95[0].toFixed(3)}–${x.table.ci95[1].toFixed(3)})`);
       if (x.errors) parts.push(`${x.errors} errors`);
       parts.push(`${x.tokens.prompt + x.tokens.completion} tokens`);
       out.push(`${m.padEnd(6)} ${parts.join('; ')}`);

@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Renderer } from '../core/types';
 import { errorText } from '../core/loop';
 import { loadInput, type LoadedInput } from '../core/manifest';
-import { evaluate, EVAL_MODES, type EvalMode } from '../core/eval/index';
+import { evaluate, EVAL_MODES, type EvalMode, type TableReader } from '../core/eval/index';
+import { readChart, readingToCsv } from '../core/reader/index';
 import { createRenderer } from '../core/render/index';
 import { checkPackages, locatePython } from './renderBackends';
 import { createModelFromSettings } from './model';
@@ -26,8 +27,17 @@ export interface EvaluateCommandResult {
   accuracy?: Partial<Record<EvalMode, number>>;
 }
 
-/** The modes this build can run (the chart reader's mode comes with the reader). */
-const AVAILABLE: EvalMode[] = EVAL_MODES.filter((m) => m !== 'reader');
+const AVAILABLE: EvalMode[] = EVAL_MODES;
+const DESCRIPTIONS: Record<EvalMode, string> = {
+  direct: 'the model answers from the image alone',
+  recode: 'derender, then compute the answer over the program',
+  reader: "no model: the chart reader's table against the data table",
+};
+
+const reader: TableReader = async (image, signal) => {
+  const r = await readChart(image, { signal });
+  return r.ok ? { ok: true, csv: readingToCsv(r.reading) } : { ok: false, reason: r.reason };
+};
 
 function fail(ext: Ext, error: string): EvaluateCommandResult {
   ext.log.error(`evaluation: ${error}`);
@@ -82,7 +92,7 @@ export async function evaluateManifest(ext: Ext, inputArg?: unknown, optsArg?: u
   if (Array.isArray(o.modes)) modes = o.modes.filter((m): m is EvalMode => AVAILABLE.includes(m as EvalMode));
   else {
     const picked = await vscode.window.showQuickPick(
-      AVAILABLE.map((m) => ({ label: m, picked: true, description: m === 'direct' ? 'the model answers from the image alone' : 'derender, then compute the answer over the program' })),
+      AVAILABLE.map((m) => ({ label: m, picked: true, description: DESCRIPTIONS[m] })),
       { title: `RECODE: Evaluate ${basename(inputPath)} (${input.format}, ${questions} questions) — modes`, canPickMany: true, ignoreFocusOut: true },
     );
     if (!picked) return { status: 'cancelled', error: 'no modes chosen' };
@@ -93,8 +103,9 @@ export async function evaluateManifest(ext: Ext, inputArg?: unknown, optsArg?: u
   const out = typeof o.out === 'string' && o.out ? o.out : newOutDir(inputPath);
 
   const settings = readSettings();
-  const choice = await createModelFromSettings(settings, ext.context.secrets, (m) => ext.log.warn(m));
-  if (!choice.model) return fail(ext, choice.problem ?? 'no model configured');
+  const needsModel = modes.some((m) => m !== 'reader');
+  const choice = needsModel ? await createModelFromSettings(settings, ext.context.secrets, (m) => ext.log.warn(m)) : {};
+  if (needsModel && !choice.model) return fail(ext, choice.problem ?? 'no model configured');
   for (const w of input.warnings.slice(0, 50)) ext.log.warn(`evaluation input: ${w}`);
   ext.log.info(`evaluation of ${inputPath} (${input.format}, ${questions} questions) in ${modes.join(', ')} → ${out}`);
 
@@ -107,8 +118,8 @@ export async function evaluateManifest(ext: Ext, inputArg?: unknown, optsArg?: u
       try {
         return await evaluate(
           input,
-          { outDir: out, modes, concurrency: 2, limit, resume: false, judge: false, derender: derenderOptions(settings), describe: { input: inputPath, model: choice.model!.description } },
-          { model: choice.model, renderer: () => rendererFor(ext) },
+          { outDir: out, modes, concurrency: 2, limit, resume: false, judge: false, derender: derenderOptions(settings), describe: { input: inputPath, model: choice.model?.description } },
+          { model: choice.model, renderer: () => rendererFor(ext), reader },
           (e) => {
             if (e.type === 'progress' && e.total > 0) {
               const pctDone = (e.done / e.total) * 100;
