@@ -159,7 +159,7 @@ test('our fixture manifest (the 13 charts) in all three modes: direct and recode
     assert.equal(summary.byMode.reader.table.n, 13);
     assert.equal(summary.byMode.reader.tokens.prompt, 0);
     assert.deepEqual(Object.keys(summary.byChartType).sort(), ['bar', 'grouped bar', 'horizontal bar', 'line', 'pie', 'scatter', 'stacked bar']);
-    assert.equal(summary.byChartType.bar.direct.n, 6);
+    assert.equal(summary.byChartType.bar.direct.n, 8); // four bar charts, two questions each
     assert.match(r.stdout, /^reader +table RMS-F1 [\d.]+ over 13 tables/m);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.equal((html.match(/data-testid="item"/g) ?? []).length, 13);

@@ -250,7 +250,7 @@ export function manifestLine(o: Record<string, unknown>, n: number, baseDir: str
     if (q) qs.push(q);
   }
   const table = str(o.table);
-  const kind = o.kind === 'geometry' || o.kind === 'chart' ? o.kind : benchmark === 'geometry3k' ? 'geometry' : 'chart';
+  const kind = o.kind === 'geometry' || o.kind === 'chart' || o.kind === 'auto' ? o.kind : benchmark === 'geometry3k' ? 'geometry' : benchmark === 'manifest' ? 'auto' : 'chart';
   return {
     id,
     image: resolve(baseDir, image),
