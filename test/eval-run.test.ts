@@ -187,6 +187,11 @@ test('an existing --out folder is refused unless --resume, and left as it was', 
     assert.equal(onFile.code, 1);
     assert.match(onFile.stderr, /exists/);
     assert.equal(readFileSync(file, 'utf8'), 'keep me');
+    // a folder that cannot be made is said in one sentence, before any model call
+    const under = await runCli(['eval', join(FIXTURES, 'manifest.jsonl'), '--out', join(file, 'sub'), '--modes', 'direct'], server).done;
+    assert.equal(under.code, 1);
+    assert.match(under.stderr, /^recode: cannot create the output folder .*: a part of the path is a file\n$/);
+    assert.equal(server.chatRequests().length, 0);
   } finally {
     await server.close();
   }

@@ -155,7 +155,13 @@ export async function openOutDir(outDir: string, resume: boolean, input: string)
     if (meta.input && meta.input !== input) throw new EvalError(`${outDir} holds an evaluation of ${meta.input}, not of ${input}; choose another --out`);
     return 'resumed';
   }
-  await fs.mkdir(outDir, { recursive: true });
+  try {
+    await fs.mkdir(outDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the disk is read-only' : code === 'ENOTDIR' ? 'a part of the path is a file' : code === 'ENOSPC' ? 'the disk is full' : (e as Error).message;
+    throw new EvalError(`cannot create the output folder ${outDir}: ${why}`);
+  }
   return 'new';
 }
 
@@ -229,6 +235,7 @@ export async function runEval(input: LoadedInput, opts: EvalOptions, deps: EvalD
     }
   }
   emit({ type: 'planned', total, done: already, skipped: input.warnings.length });
+  if (opts.modes.includes('reader') && !images.some((im) => im.table)) emit({ type: 'warning', message: 'the reader mode scores tables, and no image of this input has a data table: it has nothing to do' });
 
   // budgets and cancellation: `stop` ends scheduling; `abort` also cancels what is in flight
   const inner = new AbortController();
@@ -297,6 +304,7 @@ export async function runEval(input: LoadedInput, opts: EvalOptions, deps: EvalD
         if (!inner.signal.aborted) emit({ type: 'warning', message: `${task.image.id} (${task.mode}): ${errorText(e)}` });
       } finally {
         running--;
+        progress();
       }
     }
   };
