@@ -95,10 +95,13 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
   let x0 = W, y0 = H, x1 = 0, y1 = 0;
   for (const c of use) { x0 = Math.min(x0, c.x0); y0 = Math.min(y0, c.y0); x1 = Math.max(x1, c.x1); y1 = Math.max(y1, c.y1); }
   // add small marks (points) that sit inside the span of the big structure
-  for (const c of comps) {
-    if (use.includes(c)) continue;
-    if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
-    if (c.x0 >= x0 - 0.05 * W && c.x1 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of comps) {
+      if (use.includes(c)) continue;
+      if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
+      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
+    }
   }
   // axis lines and frames: a long run within 15 px of an edge is the edge (tick marks stick out past it)
   const colCount = (x: number) => { let n = 0; for (let y = y0; y <= y1; y++) n += mask[y * W + x]; return n; };
@@ -140,7 +143,7 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   const areaPx = (x1 - x0) * (y1 - y0);
   const centres: { color: Rgb; n: number }[] = [];
   for (const e of hist) {
-    if (dist(e.color, bg) < 45 || (panel && dist(e.color, panel) < 30)) continue;
+    if (dist(e.color, bg) < 18 || (panel && dist(e.color, panel) < 18)) continue;
     if (e.n < Math.max(12, 0.0004 * areaPx)) break;
     const near = centres.find((c) => dist(c.color, e.color) < 40);
     if (near) near.n += e.n;
@@ -195,22 +198,29 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     const th = t.box.h;
     const sx0 = Math.max(0, Math.round(t.box.x - 3.5 * th)), sx1 = Math.round(t.box.x - 1);
     const sy0 = Math.max(0, Math.round(t.box.y - 0.3 * th)), sy1 = Math.min(img.height - 1, Math.round(t.box.y + 1.3 * th));
-    const hist = new Map<string, { n: number; c: Rgb; x0: number; x1: number; y0: number; y1: number }>();
+    const hist = new Map<string, { c: Rgb; xs: number[]; ys: number[] }>();
     for (let y = sy0; y <= sy1; y++) {
       for (let x = sx0; x <= sx1; x++) {
         const p = (y * img.width + x) * 4;
         if (texts.some((o) => x >= o.box.x - 1 && x <= o.box.x + o.box.w && y >= o.box.y - 1 && y <= o.box.y + o.box.h)) continue;
         const c: Rgb = [img.data[p], img.data[p + 1], img.data[p + 2]];
-        if (dist(c, bg) < 40 || (panel && dist(c, panel) < 25)) continue;
+        if (dist(c, bg) < 18 || (panel && dist(c, panel) < 18)) continue;
         if (luma(c) < 60 && saturation(c) < 30) continue; // outlines
         const key = c.map((v) => v >> 4).join(',');
-        const e = hist.get(key) ?? { n: 0, c, x0: x, x1: x, y0: y, y1: y };
-        e.n++; e.x0 = Math.min(e.x0, x); e.x1 = Math.max(e.x1, x); e.y0 = Math.min(e.y0, y); e.y1 = Math.max(e.y1, y);
+        const e = hist.get(key) ?? { c, xs: [], ys: [] };
+        e.xs.push(x); e.ys.push(y);
         hist.set(key, e);
       }
     }
-    const best = [...hist.values()].sort((a, b) => b.n - a.n)[0];
-    if (!best || best.n < 8) continue;
+    const best0 = [...hist.values()].sort((a, b) => b.xs.length - a.xs.length)[0];
+    if (!best0 || best0.xs.length < 8) continue;
+    // the swatch's box: rows and columns holding at least 2 of its pixels
+    const rowsN = new Map<number, number>(), colsN = new Map<number, number>();
+    best0.xs.forEach((x, i) => { colsN.set(x, (colsN.get(x) ?? 0) + 1); rowsN.set(best0.ys[i], (rowsN.get(best0.ys[i]) ?? 0) + 1); });
+    const rs = [...rowsN.entries()].filter(([, n]) => n >= 2).map(([k]) => k), cs = [...colsN.entries()].filter(([, n]) => n >= 2).map(([k]) => k);
+    if (!rs.length || !cs.length) continue;
+    const best = { n: 0, c: best0.c, x0: Math.min(...cs), x1: Math.max(...cs), y0: Math.min(...rs), y1: Math.max(...rs) };
+    best0.xs.forEach((x, i) => { if (x >= best.x0 && x <= best.x1 && best0.ys[i] >= best.y0 && best0.ys[i] <= best.y1) best.n++; });
     const bw = best.x1 - best.x0 + 1, bh = best.y1 - best.y0 + 1;
     if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
     if (bh > 1.6 * th || bw > 3.5 * th) continue;
@@ -319,6 +329,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   }
   // legend boxes are not marks
   const legendBoxes = legend.map((l) => l.box);
+  if (process.env.RECODE_READER_DEBUG) console.error('legend', legend.map((l) => [l.text.text, l.color, l.box]));
 
   if (signal?.aborted) return refuse('cancelled');
 
@@ -333,11 +344,20 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (!clusters.length) return refuse('no marks found inside the plot area');
 
   const texts2 = (): TextItem[] => texts.filter((t) => t.text).map((t) => ({ text: t.text, box: [t.box.x, t.box.y, t.box.w, t.box.h], role: t.role, confidence: round(t.confidence), ...(t.rotation ? { rotation: t.rotation } : {}) }));
-  const seriesName = (color: Rgb, i: number) => {
-    let best: { d: number; name: string } | undefined;
-    for (const l of legend) { const d = dist(l.color, color); if (d < 60 && (!best || d < best.d)) best = { d, name: l.text.text }; }
-    return best?.name ?? `series ${i + 1}`;
+  // series ↔ legend entries: closest colours first, each entry used once
+  const nameCache = new Map<string, string>();
+  const assignNames = (colors: Rgb[]) => {
+    const pairs: { s: number; l: number; d: number }[] = [];
+    colors.forEach((c, s) => legend.forEach((l, li) => { const d = dist(l.color, c); if (d < 60) pairs.push({ s, l: li, d }); }));
+    pairs.sort((a, b) => a.d - b.d);
+    const usedS = new Set<number>(), usedL = new Set<number>();
+    for (const p of pairs) {
+      if (usedS.has(p.s) || usedL.has(p.l)) continue;
+      usedS.add(p.s); usedL.add(p.l);
+      nameCache.set(colors[p.s].join(','), legend[p.l].text.text);
+    }
   };
+  const seriesName = (color: Rgb, i: number) => nameCache.get(color.join(',')) ?? `series ${i + 1}`;
   const base = {
     title: title?.text,
     texts: texts2(),
@@ -383,6 +403,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     if (!bars.series.length) return refuse('no bars found');
     const catAxis: AxisReading = { scale: 'category', ticks: bars.categories.map((c, i) => ({ value: c, px: round(bars.catPx[i], 1), label: c })), categories: bars.categories, ...(horizontal ? (yTitle ? { title: yTitle.text } : {}) : xTitle ? { title: xTitle.text } : {}) };
     const valAxis = horizontal ? axisOf(xMap, xTitle, area.x, area.x + area.w) : axisOf(yMap, yTitle, area.y + area.h, area.y);
+    assignNames(bars.series.map((s) => s.color));
     const series: SeriesReading[] = bars.series.map((s, i) => ({ name: bars.series.length === 1 && !legend.length ? (valAxis.title ?? 'value') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
     const type: ChartType = horizontal ? 'horizontal bar' : bars.series.length === 1 ? 'bar' : bars.stacked ? 'stacked bar' : 'grouped bar';
     let conf = 0.9;
@@ -409,6 +430,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   });
   if (lineClusters.length) {
     const line = readLines(img, lineClusters, area, xMap, yMap, xCats);
+    assignNames(line.series.map((s) => s.color));
     for (const t of xCats) t.role = 'category';
     const series: SeriesReading[] = line.series.map((s, i) => ({ name: lineClusters.length === 1 && !legend.length ? (yTitle?.text ?? 'value') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
     const xAxis: AxisReading = xMap ? axisOf(xMap, xTitle, area.x, area.x + area.w) : { scale: 'category', ticks: xCats.map((t) => ({ value: t.text, px: round(cx(t.box), 1), label: t.text })), categories: xCats.map((t) => t.text), ...(xTitle ? { title: xTitle.text } : {}) };
@@ -420,6 +442,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   // scatter
   if (!xMap) return refuse(`cannot read this scatter chart: ${xReason || 'no numeric x axis'}`);
   const sc = readScatter(clusters, xMap, yMap, W);
+  assignNames(sc.series.map((s) => s.color));
   if (!sc.series.length) return refuse('no marks could be told apart');
   const series: SeriesReading[] = sc.series.map((s, i) => ({ name: sc.series.length === 1 && !legend.length ? (yTitle?.text ?? 'y') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
   return {
@@ -456,9 +479,13 @@ function readBars(clusters: Cluster[], map: AxisMap, horizontal: boolean, area: 
   });
   // drop bars much thinner than the typical bar (pieces of outlines, error bars)
   const typical = median(bars.map((b) => b.s1 - b.s0));
-  const kept = bars.filter((b) => b.s1 - b.s0 >= 0.4 * typical);
+  let kept = bars.filter((b) => b.s1 - b.s0 >= 0.4 * typical);
+  // slivers of anti-aliased colour along another bar's end are not bars
+  const sameBand0 = (a: Bar, b: Bar) => Math.min(a.s1, b.s1) - Math.max(a.s0, b.s0) > 0.7 * Math.min(a.s1 - a.s0, b.s1 - b.s0);
+  kept = kept.filter((b) => b.hi - b.lo > 2 || !kept.some((o) => o !== b && o.hi - o.lo > 2 && sameBand0(o, b) && Math.min(Math.abs(o.lo - b.lo), Math.abs(o.hi - b.hi), Math.abs(o.lo - b.hi), Math.abs(o.hi - b.lo)) <= 3));
   // zero line in pixels
-  const zero = map.scale === 'log' ? undefined : toPx(map, 0);
+  const zero = map.scale === "log" ? undefined : toPx(map, 0);
+  if (process.env.RECODE_READER_DEBUG) console.error("bars", kept.map((b) => [b.c, b.s0, b.s1, b.lo, b.hi]));
   // stacked: bars of different colours share a band and touch end to end
   const sameBand = (a: Bar, b: Bar) => Math.min(a.s1, b.s1) - Math.max(a.s0, b.s0) > 0.7 * Math.min(a.s1 - a.s0, b.s1 - b.s0);
   let touching = 0, sharing = 0;
@@ -762,6 +789,9 @@ function readPie(img: RgbaImage, bg: Rgb, texts: Txt[], legend: { text: Txt; col
       if (best) { used.add(best); labelTexts.push(best); label = best.text; }
     }
     if (!label) warnings.push(`slice ${i + 1} has no label`);
+    // "Brown (220)", "Brown: 37%": the name, the number written with it stays in the texts
+    const named = label ? /^(.*?\S)\s*(?:\(\s*[-\d.,%\s]+\)|:\s*[-\d.,%\s]+)$/.exec(label) : null;
+    if (named) label = named[1];
     return { label: label ?? `slice ${i + 1}`, share: (q.end - q.start) / total, px: [round(ccx + 0.6 * r * Math.sin(t), 1), round(ccy - 0.6 * r * Math.cos(t), 1)] as [number, number], start: q.start };
   });
   // clockwise from the top: the slice holding 12 o'clock first
