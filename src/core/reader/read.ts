@@ -165,6 +165,35 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
       if (best >= 0 && bd < 60 && bd < dbg) { clusters[best].mask[i] = 1; clusters[best].n++; }
     }
   }
+  // anti-aliased fringes: a colour between a bigger cluster's and the background, lying mostly next to it, joins it
+  const order = clusters.map((_, i) => i).sort((a, b) => clusters[b].n - clusters[a].n);
+  for (const bi of order) {
+    const B = clusters[bi];
+    if (!B.n) continue;
+    for (const ai of order) {
+      const A = clusters[ai];
+      if (ai === bi || A.n < B.n) continue;
+      const ground = panel && dist(B.color, panel) < dist(B.color, bg) ? panel : bg;
+      // distance of B from the segment A → ground
+      const d = [0, 1, 2].map((k) => ground[k] - A.color[k]);
+      const len2 = d[0] ** 2 + d[1] ** 2 + d[2] ** 2 || 1;
+      const t = Math.max(0, Math.min(1, ((B.color[0] - A.color[0]) * d[0] + (B.color[1] - A.color[1]) * d[1] + (B.color[2] - A.color[2]) * d[2]) / len2));
+      const off = Math.hypot(...[0, 1, 2].map((k) => B.color[k] - (A.color[k] + t * d[k])));
+      if (off > 25 || t <= 0.05 || t >= 0.95) continue;
+      let next = 0, tot = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+        const i = y * W + x;
+        if (!B.mask[i]) continue;
+        tot++;
+        if (A.mask[i - 1] || A.mask[i + 1] || A.mask[i - W] || A.mask[i + W] || A.mask[i - W - 1] || A.mask[i - W + 1] || A.mask[i + W - 1] || A.mask[i + W + 1]) next++;
+      }
+      if (tot && next / tot >= 0.5) {
+        for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) { const i = y * W + x; if (B.mask[i]) { A.mask[i] = 1; B.mask[i] = 0; } }
+        A.n += B.n; B.n = 0;
+        break;
+      }
+    }
+  }
   // grid lines: thin full-width rows / full-height columns of one colour
   for (const cl of clusters) {
     const rows = new Int32Array(img.height), cols = new Int32Array(img.width);
@@ -186,8 +215,20 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   return clusters.filter((c) => c.n >= 12).sort((a, b) => b.n - a.n);
 }
 
+/** Is `b` a blend of `a` with the background or panel (an anti-aliased fringe of `a`)? */
+function isBlend(b: Rgb, a: Rgb, bg: Rgb, panel?: Rgb): boolean {
+  for (const ground of panel ? [bg, panel] : [bg]) {
+    const d = [0, 1, 2].map((k) => ground[k] - a[k]);
+    const len2 = d[0] ** 2 + d[1] ** 2 + d[2] ** 2 || 1;
+    const t = ((b[0] - a[0]) * d[0] + (b[1] - a[1]) * d[1] + (b[2] - a[2]) * d[2]) / len2;
+    if (t <= 0.05 || t >= 0.95) continue;
+    if (Math.hypot(...[0, 1, 2].map((k) => b[k] - (a[k] + t * d[k]))) < 25) return true;
+  }
+  return false;
+}
+
 function isRect(c: Component): boolean {
-  return fill(c) >= 0.8 && c.area >= 6;
+  return fill(c) >= 0.88 && c.area >= 6;
 }
 
 /** Legend entries: a small swatch just left of a text, outside the marks. */
@@ -423,11 +464,21 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (!yMap) return refuse(`cannot read this chart: ${yReason || 'no numeric y axis'}`);
   // lines
   const lineClusters = clusters.filter((c) => {
-    const big = c.comps.reduce((a, k) => (k.area > a.area ? k : a), c.comps[0]);
+    // a thin line breaks into pieces between anti-aliased tones: close gaps of a pixel first
+    const blends = clusters.filter((o) => o === c || isBlend(o.color, c.color, bg, panel?.color));
+    const union = new Uint8Array(c.mask.length);
+    for (const o of blends) for (let i = 0; i < union.length; i++) if (o.mask[i]) union[i] = 1;
+    const grown = new Uint8Array(c.mask.length);
+    for (let i = W + 1; i < c.mask.length - W - 1; i++) if (union[i] || union[i - 1] || union[i + 1] || union[i - W] || union[i + W]) grown[i] = 1;
+    const gc = components(grown, W, H, img, 3);
+    if (!gc.length) return false;
+    const big = gc.reduce((a, k) => (k.area > a.area ? k : a), gc[0]);
+    if (w(big) >= 0.3 * area!.w && fill(big) < 0.6) return true;
     let x0 = Infinity, x1 = -Infinity;
     for (const k of c.comps) if (k.area >= 0.1 * big.area) { x0 = Math.min(x0, k.x0); x1 = Math.max(x1, k.x1); }
-    return x1 - x0 >= 0.3 * area!.w && fill(big) < 0.35 && c.comps.length <= 40;
+    return x1 - x0 >= 0.3 * area!.w && w(big) >= 0.2 * area!.w && fill(big) < 0.6 && c.comps.length <= 60;
   });
+  for (let i = lineClusters.length - 1; i >= 0; i--) if (lineClusters.some((o, j) => j !== i && o.n > lineClusters[i].n && isBlend(lineClusters[i].color, o.color, bg, panel?.color))) lineClusters.splice(i, 1);
   if (lineClusters.length) {
     const line = readLines(img, lineClusters, area, xMap, yMap, xCats);
     assignNames(line.series.map((s) => s.color));
@@ -598,7 +649,7 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       // vertices: where the curve bends (Douglas–Peucker), then their common step
       const pts: [number, number][] = [];
       for (let x = first; x <= last; x++) { const y = ys[x - x0]; if (y !== undefined) pts.push([x, y]); }
-      const keep = simplify(pts, Math.max(1.2, 0.6 * lw));
+      const keep = simplify(pts, Math.max(2, 0.8 * lw));
       const start = first + Math.min(lw, 3) / 2, end = last - Math.min(lw, 3) / 2;
       const diffs = keep.slice(1).map((p, i) => p[0] - keep[i][0]).filter((d) => d >= 3);
       let step = end - start;
@@ -610,7 +661,9 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
         if (n < 1) continue;
         const sAdj = (end - start) / n;
         const score = diffs.filter((d) => Math.abs(d / sAdj - Math.round(d / sAdj)) * sAdj <= 1.5).length / diffs.length;
-        if (score > bestScore + 1e-9 || (Math.abs(score - bestScore) < 1e-9 && sAdj > step)) { bestScore = score; step = sAdj; }
+        // the longest step that explains most gaps between bends
+        const good = score >= 0.8;
+        if ((good && (bestScore < 0.8 || sAdj > step)) || (!good && bestScore < 0.8 && score > bestScore)) { bestScore = score; step = sAdj; }
       }
       if (bestScore < 0.8 && diffs.length) warnings.push('the line\'s vertices are not evenly spaced: points are read at its bends');
       if (bestScore >= 0.8 || !diffs.length) {
