@@ -26,7 +26,7 @@ import { UNISOLATED_HELP, chooseRenderer, defaultPackageDir, type RendererChoice
 import { Progress } from './progress';
 import { packageRoot, packageVersion } from './paths';
 import { prepareCommand } from './prepare';
-import { evalCommand } from './eval';
+import { registerEval } from './eval';
 
 class CliError extends Error {}
 
@@ -269,19 +269,7 @@ export function buildProgram(): Command {
     .option('--dir <dir>', 'where to keep them', defaultPackageDir())
     .action(async (o) => prepareCommand(o));
 
-  program
-    .command('eval')
-    .description('derender every chart of a manifest (JSON lines with image, qa) and report accuracy')
-    .argument('<manifest>', 'a .jsonl manifest (ChartQA / CharXiv / fixture style)')
-    .option('-o, --out <file>', 'write the results as JSON')
-    .option('-n, --candidates <n>', 'candidates per chart', int('--candidates', 1, 16), DEFAULT_OPTIONS.candidates)
-    .option('-k, --rounds <k>', 'refinement rounds', int('--rounds', 0, 20), 1)
-    .option('--limit <n>', 'only the first n charts', int('--limit', 1, 100000))
-    .addOption(rendererOption())
-    .option('--unisolated', UNISOLATED_HELP)
-    .option('--python <path>', 'python with matplotlib for the python renderer')
-    .option('--packages <dir>', 'folder with Pyodide packages')
-    .action(async (manifest: string, o) => evalCommand(manifest, o));
+  registerEval(program);
 
   program
     .command('demo')

@@ -9,6 +9,7 @@ import { askAboutImage, cancelRun, compareProgramCommand, derenderImage, rerun, 
 import { prepareRenderer } from './prepare';
 import { answerQuestionAbove, derenderOutput } from './notebook';
 import { packagesDirOf } from './renderers';
+import { evaluateManifest } from './evaluate';
 import type { Ext } from './ext';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
   command('recode.derenderOutput', (nb, cell, opts) => derenderOutput(ext, nb, cell, opts));
   command('recode.askAboutOutput', (nb, cell, question) => derenderOutput(ext, nb, cell, question, true));
   command('recode.answerQuestionAbove', (nb, cell) => answerQuestionAbove(ext, nb, cell));
+  command('recode.evaluateManifest', (input, opts) => evaluateManifest(ext, input, opts));
 
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
