@@ -182,8 +182,8 @@ export async function freshDir(dir: string, sub: string): Promise<string> {
 
 /**
  * Checks, before any work, that results can be written under `dir`: creates it (and its parents)
- * if absent, refuses a file, and proves it writable with a probe file (removed at once). Returns
- * the folders it created (empty when `dir` existed), for `removeEmptyDirs` if nothing is written.
+ * if absent, refuses a file, and proves it writable with a probe file (removed at once). A
+ * FileWriteError with one plain sentence otherwise.
  */
 export async function ensureWritableDir(dir: string): Promise<void> {
   try {
