@@ -89,6 +89,12 @@ test('script mode returns stdout and str(answer), and runs without matplotlib', 
   assert.equal(r.png, undefined);
 });
 
+test('sys.stdout.buffer takes bytes (UTF-8) into the same captured output', async () => {
+  const r = await renderer.render(req('import sys\nprint("a")\nsys.stdout.buffer.write("π=3.14\\n".encode())\nsys.stdout.buffer.flush()\nanswer = 1', { mode: 'script' }));
+  assert.equal(r.ok, true, r.error);
+  assert.equal(r.stdout, 'a\nπ=3.14\n');
+});
+
 test('a failing program gives its error, a traceback of its own frames and its output so far', async () => {
   const r = await renderer.render(req('import matplotlib.pyplot as plt\nprint("before")\nvalues = [1, 2]\nplt.bar(["a", "b", "c"], values)\n'));
   assert.equal(r.ok, false);

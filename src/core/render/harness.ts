@@ -286,6 +286,11 @@ class _Capture(io.TextIOBase):
     def isatty(self):
         return False
 
+    @property
+    def buffer(self):
+        """sys.stdout.buffer: bytes written there are decoded as UTF-8 into the same capture."""
+        return _CaptureBytes(self)
+
     def write(self, s):
         if type(s) is not str:
             raise TypeError('write() argument must be str, not ' + type(s).__name__)
@@ -308,6 +313,21 @@ class _Capture(io.TextIOBase):
 
     def text(self):
         return ''.join(self._parts)
+
+
+class _CaptureBytes(io.RawIOBase):
+    """The byte side of a _Capture (programs that write to sys.stdout.buffer)."""
+
+    def __init__(self, cap):
+        self._cap = cap
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        data = bytes(b)
+        self._cap.write(data.decode('utf-8', 'replace'))
+        return len(data)
 
 
 def _format_tb(tb, source_lines):
