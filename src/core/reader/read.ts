@@ -100,7 +100,7 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
     for (const c of comps) {
       if (use.includes(c)) continue;
       if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
-      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
+      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12 && Math.min(w(c), h(c)) >= 3) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
     }
   }
   // axis lines and frames: a long run within 15 px of an edge is the edge (tick marks stick out past it)
@@ -312,7 +312,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   const warnings: string[] = [];
 
   // ---- plot area
-  let area = panel?.box ?? plotAreaFromInk(img, bg, raw.filter((t) => t.text.length > 0 || t.glyphs > 1));
+  let area = panel?.box ?? plotAreaFromInk(img, bg, raw);
   if (!area) return refuse('no plot area found: nothing but text is drawn');
 
   // ---- candidate tick labels beside the axes
@@ -333,6 +333,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (numericShare(xRow) >= 0.5) for (const t of xRow) await numericAgain(img, ocr, t);
 
   let yMap: AxisMap | undefined, xMap: AxisMap | undefined;
+  if (process.env.RECODE_READER_DEBUG) console.error("area0", area, "yCol", yCol.map((t) => t.text), "xRow", xRow.map((t) => t.text));
   let yReason = '', xReason = '';
   if (yCol.length >= 2 && numericShare(yCol) >= 0.5) {
     const f = fitAxis(yCol.map((t) => ({ px: cy(t.box), label: t.text })));
