@@ -107,10 +107,11 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
   const colCount = (x: number) => { let n = 0; for (let y = y0; y <= y1; y++) n += mask[y * W + x]; return n; };
   const rowCount = (y: number) => { let n = 0; for (let x = x0; x <= x1; x++) n += mask[y * W + x]; return n; };
   const hh = y1 - y0 + 1, ww = x1 - x0 + 1;
-  for (let k = 0; k < 15; k++) if (colCount(x0 + k) >= 0.3 * hh) { x0 += k; break; }
-  for (let k = 0; k < 15; k++) if (colCount(x1 - k) >= 0.3 * hh) { x1 -= k; break; }
-  for (let k = 0; k < 15; k++) if (rowCount(y1 - k) >= 0.3 * ww) { y1 -= k; break; }
-  for (let k = 0; k < 15; k++) if (rowCount(y0 + k) >= 0.3 * ww) { y0 += k; break; }
+  // (stray pieces of text outside the frame are skipped over when only sparse columns lie between)
+  for (let k = 0; k < 60; k++) { const n = colCount(x0 + k); if (n >= 0.3 * hh) { x0 += k; break; } if (n >= 0.1 * hh && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = colCount(x1 - k); if (n >= 0.3 * hh) { x1 -= k; break; } if (n >= 0.1 * hh && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = rowCount(y1 - k); if (n >= 0.3 * ww) { y1 -= k; break; } if (n >= 0.1 * ww && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = rowCount(y0 + k); if (n >= 0.3 * ww) { y0 += k; break; } if (n >= 0.1 * ww && k >= 15) break; }
   if (x1 - x0 < 20 || y1 - y0 < 20) return undefined;
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
@@ -237,7 +238,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
   for (const t of texts) {
     if (t.role !== 'other' || t.rotation !== 0 || !t.text) continue;
     const th = t.box.h;
-    const sx0 = Math.max(0, Math.round(t.box.x - 3.5 * th)), sx1 = Math.round(t.box.x - 1);
+    const sx0 = Math.max(0, Math.round(t.box.x - 5 * th)), sx1 = Math.round(t.box.x - 1);
     const sy0 = Math.max(0, Math.round(t.box.y - 0.3 * th)), sy1 = Math.min(img.height - 1, Math.round(t.box.y + 1.3 * th));
     const hist = new Map<string, { c: Rgb; xs: number[]; ys: number[] }>();
     for (let y = sy0; y <= sy1; y++) {
@@ -254,6 +255,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
       }
     }
     const best0 = [...hist.values()].sort((a, b) => b.xs.length - a.xs.length)[0];
+    if (process.env.RECODE_READER_DEBUG) console.error("swatch?", t.text, best0 && [best0.c, best0.xs.length, Math.min(...best0.xs), Math.max(...best0.xs), Math.min(...best0.ys), Math.max(...best0.ys)]);
     if (!best0 || best0.xs.length < 8) continue;
     // the swatch's box: rows and columns holding at least 2 of its pixels
     const rowsN = new Map<number, number>(), colsN = new Map<number, number>();
@@ -266,7 +268,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
     if (bh > 1.6 * th || bw > 3.5 * th) continue;
     // the swatch must be separate from what lies left of it (not the end of a bar)
-    const leftX = best.x0 - 2;
+    const leftX = best.x0 - 3;
     if (leftX >= 0) {
       const p = (Math.round((best.y0 + best.y1) / 2) * img.width + leftX) * 4;
       if (dist([img.data[p], img.data[p + 1], img.data[p + 2]], best.c) < 40) continue;
@@ -376,8 +378,25 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (signal?.aborted) return refuse('cancelled');
 
   // ---- marks
+  // the legend's region (its swatches and names) holds no marks
+  let legendRegion: Box | undefined;
+  for (const l of legend) {
+    for (const b of [l.box, l.text.box]) {
+      if (!legendRegion) legendRegion = { ...b };
+      else {
+        const x = Math.min(legendRegion.x, b.x), y = Math.min(legendRegion.y, b.y);
+        legendRegion = { x, y, w: Math.max(legendRegion.x + legendRegion.w, b.x + b.w) - x, h: Math.max(legendRegion.y + legendRegion.h, b.y + b.h) - y };
+      }
+    }
+  }
+  const inLegend = (k: { x0: number; x1: number; y0: number; y1: number }) => !!legendRegion && k.x0 >= legendRegion.x - 4 && k.x1 <= legendRegion.x + legendRegion.w + 4 && k.y0 >= legendRegion.y - 4 && k.y1 <= legendRegion.y + legendRegion.h + 4;
   const clusters = markClusters(img, area, bg, panel?.color, texts).map((c) => {
-    c.comps = c.comps.filter((k) => !legendBoxes.some((b) => k.x0 >= b.x - 2 && k.x1 <= b.x + b.w + 2 && k.y0 >= b.y - 2 && k.y1 <= b.y + b.h + 2));
+    if (legendRegion) {
+      for (let y = Math.max(0, legendRegion.y - 3); y < Math.min(H, legendRegion.y + legendRegion.h + 3); y++) {
+        for (let x = Math.max(0, legendRegion.x - 3); x < Math.min(W, legendRegion.x + legendRegion.w + 3); x++) c.mask[y * W + x] = 0;
+      }
+    }
+    c.comps = c.comps.filter((k) => !inLegend(k) && !legendBoxes.some((b) => k.x0 >= b.x - 2 && k.x1 <= b.x + b.w + 2 && k.y0 >= b.y - 2 && k.y1 <= b.y + b.h + 2));
     c.n = c.comps.reduce((s, k) => s + k.area, 0);
     return c;
   }).filter((c) => c.n >= 12);
