@@ -72,6 +72,11 @@ test('the axis fit repairs a dropped decimal point and refuses ticks that disagr
   assert.equal(m.repaired.length, 1);
   const bad = fitAxis([{ px: 400, label: '0' }, { px: 300, label: '50' }, { px: 200, label: '7' }, { px: 100, label: '300' }, { px: 0, label: '2' }]);
   assert.ok('reason' in bad && /disagree|line up/.test(bad.reason), JSON.stringify(bad));
+  // a lost last digit is not a dropped decimal point: "201" among 2015…2022 is left out, not made 2010
+  const years = fitAxis([2015, 2016, 2017, 201, 2019, 2020].map((v, i) => ({ px: 100 + 80 * i, label: String(v) })));
+  assert.ok(!('reason' in years));
+  assert.deepEqual(years.dropped, ['201']);
+  assert.ok(years.ticks.every((t) => t.value >= 2015));
   const log = fitAxis([{ px: 300, label: '1' }, { px: 200, label: '10' }, { px: 100, label: '100' }, { px: 0, label: '1000' }]);
   assert.ok(!('reason' in log) && log.scale === 'log');
 });
