@@ -134,7 +134,8 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   const skip = new Uint8Array(img.width * img.height).fill(1);
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) skip[y * W + x] = 0;
   for (const t of texts) {
-    if (t.role === 'value label' || t.role === 'legend' || t.role === 'other' || t.role === 'title') {
+    // (pieces of steep lines can pass for letters: only confident text is cut out of the marks)
+    if (t.role === 'value label' || t.role === 'legend' || t.role === 'title' || (t.role === 'other' && t.confidence >= 0.75 && (t.text.match(/[A-Za-z0-9]/g) ?? []).length >= 3)) {
       for (let y = Math.max(0, t.box.y - 1); y < Math.min(img.height, t.box.y + t.box.h + 1); y++) {
         for (let x = Math.max(0, t.box.x - 1); x < Math.min(W, t.box.x + t.box.w + 1); x++) skip[y * W + x] = 1;
       }
@@ -493,6 +494,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     const gc = components(grown, W, H, img, 3);
     if (!gc.length) return false;
     const big = gc.reduce((a, k) => (k.area > a.area ? k : a), gc[0]);
+    if (process.env.RECODE_READER_DEBUG) console.error("linecheck", c.color.map(Math.round), blends.length, gc.length, w(big), h(big), fill(big).toFixed(3));
     if (w(big) >= 0.3 * area!.w && fill(big) < 0.6) return true;
     let x0 = Infinity, x1 = -Infinity;
     for (const k of c.comps) if (k.area >= 0.1 * big.area) { x0 = Math.min(x0, k.x0); x1 = Math.max(x1, k.x1); }
@@ -649,12 +651,14 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
     // the curve: per column, the middle of the cluster's pixels
     const x0 = Math.round(area.x), x1 = Math.round(area.x + area.w);
     const ys: (number | undefined)[] = [];
+    const tops: number[] = [], bottoms: number[] = [];
     const thick: number[] = [];
     let first = -1, last = -1;
     for (let x = x0; x < x1; x++) {
-      let s = 0, n = 0;
-      for (let y = Math.round(area.y); y < area.y + area.h; y++) if (cl.mask[y * W + x]) { s += y; n++; }
+      let s = 0, n = 0, top = Infinity, bottom = -Infinity;
+      for (let y = Math.round(area.y); y < area.y + area.h; y++) if (cl.mask[y * W + x]) { s += y; n++; top = Math.min(top, y); bottom = Math.max(bottom, y); }
       ys.push(n ? s / n : undefined);
+      tops.push(top); bottoms.push(bottom);
       if (n) { thick.push(n); if (first < 0) first = x; last = x; }
     }
     const lw = median(thick);
@@ -692,8 +696,16 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       } else xs = keep.map((p) => p[0]);
     }
     const points: { x: string | number; y: number }[] = [];
+    const half = xs.length > 1 ? Math.max(2, (xs[1] - xs[0]) / 2) : 4;
     xs.forEach((x, i) => {
-      const y = yAt(x);
+      let y = yAt(x);
+      // at a peak or a dip the vertex is the line's outer edge (less half its width), not the column's middle
+      const before = yAt(x - half), after = yAt(x + half), k = Math.round(x) - x0;
+      if (y !== undefined && before !== undefined && after !== undefined && Number.isFinite(tops[k])) {
+        const halfLw = Math.min(lw, 4) / 2;
+        if (before > y && after > y) y = tops[k] + halfLw;
+        else if (before < y && after < y) y = bottoms[k] - halfLw;
+      }
       if (y === undefined) return;
       let xv: string | number = !xMap && xCats.length ? xCats[i].text : xMap ? toData(xMap, x) : i + 1;
       if (typeof xv === 'number' && xMap) {
