@@ -75,7 +75,7 @@ async function reuseBaseline() {
   const coreLock = JSON.parse(readFileSync(join(indexDir, 'pyodide-lock.json'), 'utf8'));
   const t0 = performance.now();
   const pyodide = await loadPyodide({ indexURL: indexDir, ...session.pyodideLoadOptions({ out, emptyLockInfo: coreLock.info, packageBaseUrl: join(indexDir, 'no-packages') + '/' }) });
-  const s = session.installHarness(pyodide, { missingHint: '', out });
+  const s = session.installHarness(pyodide, { missingHint: '', out, reuse: true });
   const coldMs = performance.now() - t0;
   const job = (code) => harnessJob(req(code), { maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES, maxPixels: DEFAULT_MAX_PIXELS });
   const trivial = [];

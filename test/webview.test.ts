@@ -412,7 +412,6 @@ test('the Pyodide Web Worker runs programs, refuses `import js`, is killed on it
     assert.equal(r4.ok, false);
     assert.equal(r4.errorKind, 'missing-package');
 
-    const workersBefore = page.workers().length;
     const tLoop = Date.now();
     const r5 = await render('j5', 'while True:\n    pass', 'script', 1500);
     const loopMs = Date.now() - tLoop;
@@ -426,7 +425,9 @@ test('the Pyodide Web Worker runs programs, refuses `import js`, is killed on it
     const r6 = await render('j6', 'answer = sum(range(10))', 'script');
     assert.equal(r6.ok, true, r6.error);
     assert.equal(r6.answer, '45');
-    assert.ok(page.workers().length <= Math.max(2, workersBefore), 'the killed worker is gone (one running or ready, one spare at most)');
+    // the killed worker is gone: one ready and one spare loading at most (puppeteer may list a terminated worker briefly)
+    for (let i = 0; i < 100 && page.workers().length > 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(page.workers().length <= 2, `${page.workers().length} workers`);
 
     // A program cancelled while it runs is stopped too.
     await send(page, { type: 'render', jobId: 'j7', request: { code: 'while True:\n    pass', mode: 'script', width: 10, height: 10, timeLimitMs: 60_000 } });

@@ -217,6 +217,8 @@ export interface InstallOptions {
   maxPixels?: number;
   /** Where output written below Python goes (unbuffered); give the sink passed to runJob. */
   out?: OutputSink;
+  /** The harness restores the interpreter after each job (the old reuse; renderers run one job per interpreter). */
+  reuse?: boolean;
 }
 
 /**
@@ -254,7 +256,8 @@ export function installHarness(pyodide: PyodideLike, opts: InstallOptions): Harn
   const config = {
     renderer: 'pyodide',
     workdir: PYODIDE_WORKDIR,
-    reuse: true,
+    // one program per interpreter: nothing to restore after it (true only for the bench's baseline)
+    reuse: opts.reuse === true,
     restrictReads: false,
     missingHint: opts.missingHint,
     maxRecursion: opts.maxRecursion ?? 3000,
