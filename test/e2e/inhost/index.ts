@@ -11,6 +11,7 @@ import Mocha from 'mocha';
 import { loadConfig } from '../config';
 import { registerTests } from './tests';
 import { registerNotebookTests } from './notebook.tests';
+import { registerLmTests } from './lm.tests';
 
 export interface InhostResults {
   passed: number;
@@ -30,6 +31,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, path.join(__dirname, 'tests.js'), mocha);
   registerTests(vscode, config);
   registerNotebookTests(vscode, config);
+  registerLmTests(vscode, config);
 
   const results: InhostResults = { passed: 0, failed: 0, failures: [], durationMs: 0 };
   await new Promise<void>((resolve) => {

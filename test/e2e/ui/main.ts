@@ -14,6 +14,9 @@ import type { Frame, Page } from 'puppeteer-core';
 import { launchChromium, sleep, waitFor, withTimeout } from '../browser';
 import { E2E, loadConfig, type E2eConfig } from '../config';
 import { Workbench, type PanelState } from './workbench';
+import type { Doc } from './dom';
+
+declare const document: Doc;
 
 interface Step {
   name: string;
@@ -321,7 +324,91 @@ async function main(config: E2eConfig): Promise<number> {
         }
       },
     },
+    ...lmSteps(),
   ];
+
+  /**
+   * A model VS Code already has (the fake vision provider of ../lm-provider, installed by run.sh):
+   * the endpoint settings are emptied in the user settings file, as a user without a key has them.
+   */
+  function lmSteps(): Step[] {
+    const lmRequests = path.join(config.artifacts, 'lm-requests.json');
+    interface LmSeen {
+      purpose?: string;
+      model: string;
+      problems: string[];
+      images: Array<{ mime: string; file?: string }>;
+    }
+    const readLm = (): LmSeen[] => (fs.existsSync(lmRequests) ? (JSON.parse(fs.readFileSync(lmRequests, 'utf8')) as LmSeen[]) : []);
+    const editSettings = (change: (s: Record<string, unknown>) => void): void => {
+      const s = JSON.parse(fs.readFileSync(config.userSettings, 'utf8')) as Record<string, unknown>;
+      change(s);
+      fs.writeFileSync(config.userSettings, JSON.stringify(s, null, 2));
+    };
+    return [
+      {
+        name: 'no endpoint, no key: ask about fivebars.png from the explorer; the run goes through a VS Code language model and ends with the program and the computed answer in the editor',
+        timeoutMs: 300_000,
+        needs: ['open the example workspace'],
+        run: async () => {
+          await wb.closeAllEditors();
+          await wb.clearNotifications().catch(() => undefined);
+          editSettings((s) => {
+            s['recode.baseUrl'] = '';
+            s['recode.model'] = '';
+          });
+          try {
+            await sleep(2_000); // VS Code reads the changed settings file
+            const endpointBefore = (await seenRequests(config.model.url)).length;
+            const lmBefore = readLm().length;
+            await wb.explorerContextMenu('fivebars.png', 'RECODE: Ask about image…');
+            await wb.answerInputBox(/question|ask/i, E2E.question);
+            panel = await panelFor('fivebars.png', 45_000);
+            const st = await panelWhere(panel, 'run-status finished', 280_000, finished);
+            assert.equal(st.status, 'finished', `run ended ${st.status}: ${st.error}`);
+            assert.match(st.answer, /\b5\b/, `the panel's answer is "${st.answer}", expected 5`);
+            const text = await programEditor(20_000);
+            const head = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+            assert.match(head, /\b5\b/, `the program's leading comments lack the computed answer:\n${head}`);
+            await page.screenshot({ path: path.join(config.artifacts, 'ui-lm-derendered.png') });
+            const mine = readLm().slice(lmBefore);
+            assert.ok(mine.length >= 4, `the fake provider saw ${mine.length} requests`);
+            assert.deepEqual(mine.flatMap((q) => q.problems), [], 'every request carried the image and its purpose marker');
+            assert.ok(mine.every((q) => q.model === 'fake-vision' && q.images[0]?.mime === 'image/png' && q.images[0]?.file === 'fivebars.png'), JSON.stringify(mine));
+            assert.deepEqual([...new Set(mine.map((q) => q.purpose))].sort(), ['answer', 'generate', 'refine']);
+            assert.equal((await seenRequests(config.model.url)).length, endpointBefore, 'the endpoint was asked nothing');
+          } finally {
+            editSettings((s) => {
+              s['recode.baseUrl'] = config.model.url;
+              s['recode.model'] = E2E.model;
+            });
+          }
+        },
+      },
+      {
+        name: '"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images',
+        timeoutMs: 90_000,
+        needs: ['open the example workspace'],
+        run: async () => {
+          await wb.runCommand('RECODE: Choose model');
+          const rows = await waitFor(
+            async () => {
+              const r = await wb.quickInputRows();
+              return r.some((l) => l.includes('Fake Vision')) && r.some((l) => l.includes('Fake Text')) ? r : undefined;
+            },
+            30_000,
+            'the fake provider\'s models in the quick pick',
+          );
+          assert.ok(rows.some((l) => /Endpoint: recode-e2e-model/.test(l)), `the configured endpoint is offered: ${JSON.stringify(rows)}`);
+          const details = await page.evaluate(() => Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')).map((r) => r.textContent ?? ''));
+          assert.ok(details.some((d) => d.includes('Fake Text') && /does not accept images/.test(d)), `the text-only model is marked: ${JSON.stringify(details)}`);
+          assert.ok(details.some((d) => d.includes('Fake Vision') && /accepts images/.test(d)), `the vision model is marked: ${JSON.stringify(details)}`);
+          await page.screenshot({ path: path.join(config.artifacts, 'ui-choose-model.png') });
+          await wb.closeQuickInput();
+        },
+      },
+    ];
+  }
 
   const results: Array<{ name: string; ok: boolean; ms: number; error?: string }> = [];
   const passed = new Set<string>();
