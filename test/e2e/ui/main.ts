@@ -347,6 +347,28 @@ async function main(config: E2eConfig): Promise<number> {
     };
     return [
       {
+        name: '"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images',
+        timeoutMs: 90_000,
+        needs: ['open the example workspace'],
+        run: async () => {
+          await wb.runCommand('RECODE: Choose model');
+          const rows = await waitFor(
+            async () => {
+              const r = await wb.quickInputRows();
+              return r.some((l) => l.includes('Fake Vision')) && r.some((l) => l.includes('Fake Text')) ? r : undefined;
+            },
+            30_000,
+            'the fake provider\'s models in the quick pick',
+          );
+          assert.ok(rows.some((l) => /Endpoint: recode-e2e-model/.test(l)), `the configured endpoint is offered: ${JSON.stringify(rows)}`);
+          const details = await page.evaluate(() => Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')).map((r) => r.textContent ?? ''));
+          assert.ok(details.some((d) => d.includes('Fake Text') && /does not accept images/.test(d)), `the text-only model is marked: ${JSON.stringify(details)}`);
+          assert.ok(details.some((d) => d.includes('Fake Vision') && /accepts images/.test(d)), `the vision model is marked: ${JSON.stringify(details)}`);
+          await page.screenshot({ path: path.join(config.artifacts, 'ui-choose-model.png') });
+          await wb.closeQuickInput();
+        },
+      },
+      {
         name: 'no endpoint, no key: ask about fivebars.png from the explorer; the run goes through a VS Code language model and ends with the program and the computed answer in the editor',
         timeoutMs: 300_000,
         needs: ['open the example workspace'],
@@ -358,7 +380,21 @@ async function main(config: E2eConfig): Promise<number> {
             s['recode.model'] = '';
           });
           try {
-            await sleep(2_000); // VS Code reads the changed settings file
+            // VS Code reads the changed settings file; "RECODE: Choose model" shows when the endpoint is gone
+            await waitFor(
+              async () => {
+                await wb.runCommand('RECODE: Choose model');
+                const rows = await waitFor(async () => {
+                  const r = await wb.quickInputRows();
+                  return r.some((l) => l.includes('Endpoint')) ? r : undefined;
+                }, 10_000, 'the model quick pick');
+                await wb.closeQuickInput();
+                return rows.some((l) => l.includes('Endpoint: not configured'));
+              },
+              60_000,
+              'VS Code to see the emptied endpoint settings',
+              1_000,
+            );
             const endpointBefore = (await seenRequests(config.model.url)).length;
             const lmBefore = readLm().length;
             await wb.explorerContextMenu('fivebars.png', 'RECODE: Ask about image…');
@@ -385,28 +421,6 @@ async function main(config: E2eConfig): Promise<number> {
           }
         },
       },
-      {
-        name: '"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images',
-        timeoutMs: 90_000,
-        needs: ['open the example workspace'],
-        run: async () => {
-          await wb.runCommand('RECODE: Choose model');
-          const rows = await waitFor(
-            async () => {
-              const r = await wb.quickInputRows();
-              return r.some((l) => l.includes('Fake Vision')) && r.some((l) => l.includes('Fake Text')) ? r : undefined;
-            },
-            30_000,
-            'the fake provider\'s models in the quick pick',
-          );
-          assert.ok(rows.some((l) => /Endpoint: recode-e2e-model/.test(l)), `the configured endpoint is offered: ${JSON.stringify(rows)}`);
-          const details = await page.evaluate(() => Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')).map((r) => r.textContent ?? ''));
-          assert.ok(details.some((d) => d.includes('Fake Text') && /does not accept images/.test(d)), `the text-only model is marked: ${JSON.stringify(details)}`);
-          assert.ok(details.some((d) => d.includes('Fake Vision') && /accepts images/.test(d)), `the vision model is marked: ${JSON.stringify(details)}`);
-          await page.screenshot({ path: path.join(config.artifacts, 'ui-choose-model.png') });
-          await wb.closeQuickInput();
-        },
-      },
     ];
   }
 
@@ -416,6 +430,7 @@ async function main(config: E2eConfig): Promise<number> {
   try {
     for (const [i, step] of steps.entries()) {
       if (config.only === 'rig' && !step.rig) continue;
+      if (process.env.RECODE_E2E_GREP && !step.rig && !new RegExp(process.env.RECODE_E2E_GREP).test(step.name)) continue;
       const shot = path.join(config.artifacts, `ui-${String(i + 1).padStart(2, '0')}-${slug(step.name)}`);
       const missing = (step.needs ?? []).filter((n) => !passed.has(n));
       const started = Date.now();
