@@ -14,7 +14,7 @@
  * workspace. A request that fails a check is answered with an error (the run fails loudly) and the
  * problem is recorded.
  *
- * Commands for the suites: recodeFakeLm.setMode(mode) with mode 'normal' | 'NoPermissions' |
+ * Commands for the suites: recodeFakeLm.setMode(mode) (from the palette: "RECODE e2e: Set fake model mode") with mode 'normal' | 'NoPermissions' |
  * 'Blocked' | 'NotFound' | 'quota' | 'nocode' | 'slow' (waits until cancelled), or `mode@purpose` for
  * requests of that purpose only; recodeFakeLm.requests()
  * → the requests seen; recodeFakeLm.reset(). The requests are also written to the file of the setting
@@ -62,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const requests: FakeRequest[] = [];
   let lastGenerate = 0;
   let nextCandidate = 0;
+  let savedEndpoint: { baseUrl: unknown; model: unknown } | undefined;
 
   const save = (): void => {
     const file = vscode.workspace.getConfiguration('recodeFakeLm').get<string>('requestsFile', '');
@@ -189,6 +190,28 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('recodeFakeLm.setMode', (m: FakeModeSetting) => {
       mode = m ?? 'normal';
       return mode;
+    }),
+    vscode.commands.registerCommand('recodeFakeLm.pickMode', async () => {
+      const modes: FakeMode[] = ['normal', 'NoPermissions', 'Blocked', 'NotFound', 'quota', 'nocode', 'slow'];
+      const m = await vscode.window.showQuickPick(modes, { title: 'Fake model mode' });
+      if (m) mode = m as FakeMode;
+      return mode;
+    }),
+    // The UI suite empties (and later restores) RECODE's endpoint settings through VS Code's configuration
+    // service, as the Settings editor does: an edit of settings.json on disk is not always noticed in time.
+    vscode.commands.registerCommand('recodeFakeLm.endpointSettings', async (arg?: 'empty' | 'restore') => {
+      const what = arg ?? (await vscode.window.showQuickPick(['empty', 'restore'], { title: 'RECODE endpoint settings' }));
+      const c = vscode.workspace.getConfiguration('recode');
+      if (what === 'empty') {
+        savedEndpoint ??= { baseUrl: c.inspect('baseUrl')?.globalValue, model: c.inspect('model')?.globalValue };
+        await c.update('baseUrl', '', vscode.ConfigurationTarget.Global);
+        await c.update('model', '', vscode.ConfigurationTarget.Global);
+      } else if (what === 'restore' && savedEndpoint) {
+        await c.update('baseUrl', savedEndpoint.baseUrl, vscode.ConfigurationTarget.Global);
+        await c.update('model', savedEndpoint.model, vscode.ConfigurationTarget.Global);
+        savedEndpoint = undefined;
+      }
+      return what;
     }),
     vscode.commands.registerCommand('recodeFakeLm.requests', () => requests.slice()),
     vscode.commands.registerCommand('recodeFakeLm.reset', () => {

@@ -340,11 +340,6 @@ async function main(config: E2eConfig): Promise<number> {
       images: Array<{ mime: string; file?: string }>;
     }
     const readLm = (): LmSeen[] => (fs.existsSync(lmRequests) ? (JSON.parse(fs.readFileSync(lmRequests, 'utf8')) as LmSeen[]) : []);
-    const editSettings = (change: (s: Record<string, unknown>) => void): void => {
-      const s = JSON.parse(fs.readFileSync(config.userSettings, 'utf8')) as Record<string, unknown>;
-      change(s);
-      fs.writeFileSync(config.userSettings, JSON.stringify(s, null, 2));
-    };
     return [
       {
         name: '"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images',
@@ -375,12 +370,10 @@ async function main(config: E2eConfig): Promise<number> {
         run: async () => {
           await wb.closeAllEditors();
           await wb.clearNotifications().catch(() => undefined);
-          editSettings((s) => {
-            s['recode.baseUrl'] = '';
-            s['recode.model'] = '';
-          });
+          await wb.runCommand('RECODE e2e: Endpoint settings');
+          await wb.pick('empty', 'empty');
           try {
-            // VS Code reads the changed settings file; "RECODE: Choose model" shows when the endpoint is gone
+            // "RECODE: Choose model" shows when the endpoint is gone
             await waitFor(
               async () => {
                 await wb.runCommand('RECODE: Choose model');
@@ -391,7 +384,7 @@ async function main(config: E2eConfig): Promise<number> {
                 await wb.closeQuickInput();
                 return rows.some((l) => l.includes('Endpoint: not configured'));
               },
-              60_000,
+              30_000,
               'VS Code to see the emptied endpoint settings',
               1_000,
             );
@@ -414,10 +407,56 @@ async function main(config: E2eConfig): Promise<number> {
             assert.deepEqual([...new Set(mine.map((q) => q.purpose))].sort(), ['answer', 'generate', 'refine']);
             assert.equal((await seenRequests(config.model.url)).length, endpointBefore, 'the endpoint was asked nothing');
           } finally {
-            editSettings((s) => {
-              s['recode.baseUrl'] = config.model.url;
-              s['recode.model'] = E2E.model;
-            });
+            await wb.runCommand('RECODE e2e: Endpoint settings').then(() => wb.pick('restore', 'restore'));
+          }
+        },
+      },
+      {
+        name: 'the VS Code model went away (NotFound): one error notification, whose "Choose Model" button opens the picker',
+        timeoutMs: 150_000,
+        needs: ['"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images'],
+        run: async () => {
+          await wb.closeAllEditors();
+          const setFakeMode = async (mode: string): Promise<void> => {
+            await wb.runCommand('RECODE e2e: Set fake model mode');
+            await wb.pick(mode, mode);
+          };
+          await setFakeMode('NotFound');
+          try {
+            // the user picks the VS Code model (recode.modelSource = vscode): the endpoint stays configured but unused
+            await wb.runCommand('RECODE: Choose model');
+            await wb.pick('Fake Vision', 'Fake Vision');
+            await wb.clearNotifications();
+            await wb.explorerContextMenu('fivebars.png', 'RECODE: Derender image');
+            panel = await panelFor('fivebars.png', 45_000);
+            const st = await panelWhere(panel, 'the run to fail', 60_000, finished);
+            assert.equal(st.status, 'failed', `run ended ${st.status}`);
+            assert.match(st.error, /no longer available in VS Code/, `the panel's error: ${st.error}`);
+            await waitFor(async () => (await wb.notifications()).some((n) => n.severity === 'error'), 15_000, 'an error notification');
+            await sleep(2_000); // a second notification for the same failure would come right after the first
+            await page.screenshot({ path: path.join(config.artifacts, 'ui-lm-not-found.png') });
+            const toast = (await wb.notifications()).find((n) => n.severity === 'error');
+            assert.match(toast?.message ?? '', /'Fake Vision' is no longer available in VS Code.*RECODE: Choose model/, toast?.message);
+            await waitFor(
+              async () => {
+                for (const b of await page.$$('.notifications-toasts .notification-list-item .monaco-button')) {
+                  if ((await b.evaluate((e) => (e.textContent ?? '').trim())) === 'Choose Model') {
+                    await b.click();
+                    return true;
+                  }
+                }
+                return false;
+              },
+              15_000,
+              'a "Choose Model" button on the error notification',
+            );
+            await waitFor(async () => (await wb.quickInputRows()).some((l) => l.includes('Fake Vision')), 15_000, 'the model picker, opened by the button');
+            await wb.pick('Automatic', 'Automatic');
+            const errors = (await wb.allNotifications()).filter((n) => n.severity === 'error');
+            assert.equal(errors.length, 1, `expected one error notification, got ${JSON.stringify(errors)}`);
+          } finally {
+            await setFakeMode('normal').catch(() => undefined);
+            await wb.runCommand('RECODE: Choose model').then(() => wb.pick('Automatic', 'Automatic')).catch(() => undefined);
           }
         },
       },
