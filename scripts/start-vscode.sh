@@ -33,17 +33,21 @@ done
 SETTINGS="$HOME_DIR/ud/User/settings.json"
 [ -f "$SETTINGS" ] || cat > "$SETTINGS" <<'JSON'
 { "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none",
-  "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false, "chat.disableAIFeatures": true,
+  "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false,
   "security.workspace.trust.enabled": false }
 JSON
+# AI features stay on: with "chat.disableAIFeatures" VS Code hides Copilot's (and every provider's) models
+# from RECODE. Earlier versions of this script set it in this profile; take it out again.
+node -e 'const f=process.argv[1],fs=require("fs");try{const s=JSON.parse(fs.readFileSync(f,"utf8"));if("chat.disableAIFeatures" in s){delete s["chat.disableAIFeatures"];fs.writeFileSync(f,JSON.stringify(s,null,2))}}catch{}' "$SETTINGS"
 
 URL="http://127.0.0.1:$PORT/?folder=$WS"
 echo
 echo "RECODE in VS Code: $URL"
 echo "  right-click a chart in the explorer → \"RECODE: Derender image\" (or F1 → RECODE: …)"
 if [ -z "${RECODE_BASE_URL:-}${OPENAI_API_KEY:-}" ]; then
-  echo "  no model configured: set RECODE_BASE_URL, RECODE_MODEL and RECODE_API_KEY before starting,"
-  echo "  or the recode.* settings and \"RECODE: Set API key\" in VS Code. \"RECODE: Compare program with image\" needs no model."
+  echo "  no endpoint configured: RECODE uses a vision model VS Code already has (sign in to GitHub Copilot, or a"
+  echo "  provider extension; \"RECODE: Choose model\"), or set RECODE_BASE_URL, RECODE_MODEL and RECODE_API_KEY before"
+  echo "  starting. \"RECODE: Compare program with image\" needs no model."
 fi
 echo "  (Ctrl-C stops it)"
 exec "${ISO[@]}" "$CS" --config "$HOME_DIR/config.yaml" --bind-addr "127.0.0.1:$PORT" --auth none \

@@ -10,6 +10,7 @@ import { prepareRenderer } from './prepare';
 import { answerQuestionAbove, derenderOutput } from './notebook';
 import { packagesDirOf } from './renderers';
 import { evaluateManifest } from './evaluate';
+import { CHOOSE_MODEL, chooseModelCommand } from './model';
 import type { Ext } from './ext';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -34,6 +35,9 @@ export function activate(context: vscode.ExtensionContext): void {
         case 'Prepare Renderer':
           void vscode.commands.executeCommand('recode.prepareRenderer');
           return;
+        case CHOOSE_MODEL:
+          void vscode.commands.executeCommand('recode.chooseModel');
+          return;
         case 'Use Local Python':
           void vscode.workspace.getConfiguration('recode').update('renderer', 'python', vscode.ConfigurationTarget.Global);
           return;
@@ -49,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
   command('recode.setApiKey', (key) => setApiKey(ext, key));
   command('recode.prepareRenderer', (arg) => prepareRenderer(ext, arg));
   command('recode.showLog', () => log.show());
+  command('recode.chooseModel', (arg) => chooseModelCommand(arg));
   command('recode.cancelRun', (arg) => cancelRun(arg));
   command('recode.derenderOutput', (nb, cell, opts) => derenderOutput(ext, nb, cell, opts));
   command('recode.askAboutOutput', (nb, cell, question) => derenderOutput(ext, nb, cell, question, true));

@@ -20,8 +20,8 @@ import { programWithHeader } from './programText';
 import { openDataEditor, openProgramEditor, saveRunRecord } from './results';
 import { fileName, isImageUri, mimeOf } from './images';
 import { derenderOptions, readSettings, type Settings } from './settings';
-import { createModelFromSettings } from './model';
 import { showError, showInfo, showWarning, withNotificationProgress } from './notify';
+import { CHOOSE_MODEL, chooseModel } from './model';
 import { chooseRenderer, pyodideStatus, type RendererChoice } from './renderers';
 import type { Ext } from './ext';
 
@@ -257,9 +257,9 @@ export class RunPanel implements vscode.Disposable {
         const choice = await this.setUpRenderer(settings);
         if (choice.kind === 'none') return this.fail(choice.problem, choice.buttons);
         if (abort.signal.aborted) return this.endCancelled();
-        const m = await createModelFromSettings(settings, this.ext.context.secrets, (msg) => this.ext.log.warn(`[${this.label}] ${msg}`));
+        const m = await chooseModel(settings, this.ext.context.secrets, imageUri, (msg) => this.ext.log.warn(`[${this.label}] ${msg}`));
         this.ext.log.setSecrets([m.apiKey]);
-        if (!m.model) return this.fail(m.problem ?? 'no model configured', ['Open Settings', 'Set API Key']);
+        if (!m.model) return this.fail(m.problem ?? 'no model configured', m.buttons ?? ['Open Settings', 'Set API Key']);
         this.ext.log.info(`[${this.label}] derendering with ${m.model.description}, renderer ${choice.view.name}${choice.view.detail ? ` (${choice.view.detail})` : ''}`);
         this.controller.apply({ type: 'log', line: { level: 'info', message: clip(`model ${m.model.description}`) } });
 
@@ -296,7 +296,7 @@ export class RunPanel implements vscode.Disposable {
         if (outcome.cancelled || abort.signal.aborted) return this.endCancelled();
         const err = outcome.error ?? 'the run failed';
         const keyProblem = /API key|\(401\)|\(403\)/i.test(err);
-        return this.fail(err, keyProblem ? ['Set API Key', 'Show Log'] : ['Show Log']);
+        return this.fail(err, keyProblem ? ['Set API Key', 'Show Log'] : /RECODE: Choose model/.test(err) ? [CHOOSE_MODEL, 'Show Log'] : ['Show Log']);
       });
     } finally {
       this.abort = undefined;

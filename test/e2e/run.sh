@@ -88,7 +88,7 @@ if [ -z "${RECODE_E2E_SKIP_BUILD:-}" ] && ! (cd "$ROOT" && npx tsc -p tsconfig.t
   # tsc still emits; a type error elsewhere in the project must not hide the e2e results
   say "warning: tsc -p tsconfig.test.json reported errors (see $ART/build.log); using what it emitted"
 fi
-for f in out/test/e2e/ui/main.js out/test/e2e/inhost/launch.js out/test/e2e/inhost/index.js out/test/e2e/model/server.js; do
+for f in out/test/e2e/ui/main.js out/test/e2e/inhost/launch.js out/test/e2e/inhost/index.js out/test/e2e/model/server.js out/test/e2e/lm-provider/extension.js; do
   [ -f "$ROOT/$f" ] || abort "missing $f after the build"
 done
 say "build ($(secs "$s") s)"
@@ -128,6 +128,13 @@ if brk:
 PY
   EXT="$RUN/vsix/extension"
   say "VSIX $(du -h "$RUN/recode.vsix" | cut -f1) ($(secs "$s") s)"
+  # the fake vision language model provider (test/e2e/lm-provider): a model VS Code "already has", no key
+  FAKE="$RUN/fake-lm"; mkdir -p "$FAKE/replies"
+  cp "$ROOT/test/e2e/lm-provider/package.json" "$ROOT/out/test/e2e/lm-provider/extension.js" "$FAKE/"
+  cp "$ROOT/test/e2e/model/"*.md "$FAKE/replies/"
+  (cd "$FAKE" && "$ROOT/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository \
+    --baseContentUrl https://recode.invalid/ --baseImagesUrl https://recode.invalid/ -o "$RUN/fake-lm.vsix") >> "$ART/vsce.log" 2>&1 < /dev/null \
+    || { tail -20 "$ART/vsce.log" >&2; abort "packaging the fake language model provider failed (log: $ART/vsce.log)"; }
 fi
 
 # 4. the workspace copy (the repository is never modified) ----------------------------------------
@@ -147,11 +154,12 @@ say "model server: $MODEL_URL"
 # 6. profile: user settings, the VSIX ----------------------------------------------------------------
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 SETTINGS="$RUN/ud/User/settings.json"
-node - "$SETTINGS" "$MODEL_URL" <<'JS'
-const [file, baseUrl] = process.argv.slice(2);
+node - "$SETTINGS" "$MODEL_URL" "$ART/lm-requests.json" <<'JS'
+const [file, baseUrl, lmRequests] = process.argv.slice(2);
 require('fs').writeFileSync(file, JSON.stringify({
   'workbench.startupEditor': 'none', 'workbench.enableExperiments': false, 'workbench.tips.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true,
+  // AI features stay on (no chat.disableAIFeatures): with them off VS Code hides every language model from extensions
+  'workbench.secondarySideBar.defaultVisibility': 'hidden', 'recodeFakeLm.requestsFile': lmRequests,
   'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false, 'git.enabled': false, 'files.hotExit': 'off',
   // VS Code in a browser saves after a delay by default; the suites check that RECODE itself never writes a notebook or an image
@@ -170,7 +178,7 @@ require('fs').writeFileSync(require('path').join(machine, 'settings.json'), JSON
 JS
 if [ "$ONLY" != rig ]; then
   s=$(now)
-  PATH="$T/node24/bin:$PATH" "${ISO[@]}" "$CS_BIN" "${CS_ARGS[@]}" --install-extension "$RUN/recode.vsix" > "$ART/install-extension.log" 2>&1 \
+  PATH="$T/node24/bin:$PATH" "${ISO[@]}" "$CS_BIN" "${CS_ARGS[@]}" --install-extension "$RUN/recode.vsix" --install-extension "$RUN/fake-lm.vsix" > "$ART/install-extension.log" 2>&1 \
     || { cat "$ART/install-extension.log" >&2; abort "code-server --install-extension failed"; }
   say "VSIX installed ($(secs "$s") s)"
 fi

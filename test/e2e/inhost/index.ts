@@ -12,6 +12,7 @@ import { loadConfig } from '../config';
 import { registerTests } from './tests';
 import { registerNotebookTests } from './notebook.tests';
 import { registerEvaluateTests } from './evaluate.tests';
+import { registerLmTests } from './lm.tests';
 
 export interface InhostResults {
   passed: number;
@@ -32,6 +33,7 @@ export async function run(): Promise<void> {
   registerTests(vscode, config);
   registerNotebookTests(vscode, config);
   registerEvaluateTests(vscode, config);
+  registerLmTests(vscode, config);
 
   const results: InhostResults = { passed: 0, failed: 0, failures: [], durationMs: 0 };
   await new Promise<void>((resolve) => {

@@ -15,6 +15,7 @@ export const COMMANDS: ReadonlyArray<[id: string, title: string]> = [
   ['recode.askAboutImage', 'RECODE: Ask about image…'],
   ['recode.compareProgram', 'RECODE: Compare program with image'],
   ['recode.setApiKey', 'RECODE: Set API key'],
+  ['recode.chooseModel', 'RECODE: Choose model'],
   ['recode.prepareRenderer', 'RECODE: Prepare renderer'],
   ['recode.showLog', 'RECODE: Show log'],
   ['recode.cancelRun', 'RECODE: Cancel run'],

@@ -14,6 +14,9 @@ import type { Frame, Page } from 'puppeteer-core';
 import { launchChromium, sleep, waitFor, withTimeout } from '../browser';
 import { E2E, loadConfig, type E2eConfig } from '../config';
 import { Workbench, type PanelState } from './workbench';
+import type { Doc } from './dom';
+
+declare const document: Doc;
 
 interface Step {
   name: string;
@@ -345,7 +348,144 @@ async function main(config: E2eConfig): Promise<number> {
         }
       },
     },
+    ...lmSteps(),
   ];
+
+  /**
+   * A model VS Code already has (the fake vision provider of ../lm-provider, installed by run.sh):
+   * the endpoint settings are emptied in the user settings file, as a user without a key has them.
+   */
+  function lmSteps(): Step[] {
+    const lmRequests = path.join(config.artifacts, 'lm-requests.json');
+    interface LmSeen {
+      purpose?: string;
+      model: string;
+      problems: string[];
+      images: Array<{ mime: string; file?: string }>;
+    }
+    const readLm = (): LmSeen[] => (fs.existsSync(lmRequests) ? (JSON.parse(fs.readFileSync(lmRequests, 'utf8')) as LmSeen[]) : []);
+    return [
+      {
+        name: '"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images',
+        timeoutMs: 90_000,
+        needs: ['open the example workspace'],
+        run: async () => {
+          await wb.runCommand('RECODE: Choose model');
+          const rows = await waitFor(
+            async () => {
+              const r = await wb.quickInputRows();
+              return r.some((l) => l.includes('Fake Vision')) && r.some((l) => l.includes('Fake Text')) ? r : undefined;
+            },
+            30_000,
+            'the fake provider\'s models in the quick pick',
+          );
+          assert.ok(rows.some((l) => /Endpoint: recode-e2e-model/.test(l)), `the configured endpoint is offered: ${JSON.stringify(rows)}`);
+          const details = await page.evaluate(() => Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')).map((r) => r.textContent ?? ''));
+          assert.ok(details.some((d) => d.includes('Fake Text') && /does not accept images/.test(d)), `the text-only model is marked: ${JSON.stringify(details)}`);
+          assert.ok(details.some((d) => d.includes('Fake Vision') && /accepts images/.test(d)), `the vision model is marked: ${JSON.stringify(details)}`);
+          await page.screenshot({ path: path.join(config.artifacts, 'ui-choose-model.png') });
+          await wb.closeQuickInput();
+        },
+      },
+      {
+        name: 'no endpoint, no key: ask about fivebars.png from the explorer; the run goes through a VS Code language model and ends with the program and the computed answer in the editor',
+        timeoutMs: 300_000,
+        needs: ['open the example workspace'],
+        run: async () => {
+          await wb.closeAllEditors();
+          await wb.clearNotifications().catch(() => undefined);
+          await wb.runCommand('RECODE e2e: Endpoint settings');
+          await wb.pick('empty', 'empty');
+          try {
+            // "RECODE: Choose model" shows when the endpoint is gone
+            await waitFor(
+              async () => {
+                await wb.runCommand('RECODE: Choose model');
+                const rows = await waitFor(async () => {
+                  const r = await wb.quickInputRows();
+                  return r.some((l) => l.includes('Endpoint')) ? r : undefined;
+                }, 10_000, 'the model quick pick');
+                await wb.closeQuickInput();
+                return rows.some((l) => l.includes('Endpoint: not configured'));
+              },
+              30_000,
+              'VS Code to see the emptied endpoint settings',
+              1_000,
+            );
+            const endpointBefore = (await seenRequests(config.model.url)).length;
+            const lmBefore = readLm().length;
+            await wb.explorerContextMenu('fivebars.png', 'RECODE: Ask about image…');
+            await wb.answerInputBox(/question|ask/i, E2E.question);
+            panel = await panelFor('fivebars.png', 45_000);
+            const st = await panelWhere(panel, 'run-status finished', 280_000, finished);
+            assert.equal(st.status, 'finished', `run ended ${st.status}: ${st.error}`);
+            assert.match(st.answer, /\b5\b/, `the panel's answer is "${st.answer}", expected 5`);
+            const text = await programEditor(20_000);
+            const head = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+            assert.match(head, /\b5\b/, `the program's leading comments lack the computed answer:\n${head}`);
+            await page.screenshot({ path: path.join(config.artifacts, 'ui-lm-derendered.png') });
+            const mine = readLm().slice(lmBefore);
+            assert.ok(mine.length >= 4, `the fake provider saw ${mine.length} requests`);
+            assert.deepEqual(mine.flatMap((q) => q.problems), [], 'every request carried the image and its purpose marker');
+            assert.ok(mine.every((q) => q.model === 'fake-vision' && q.images[0]?.mime === 'image/png' && q.images[0]?.file === 'fivebars.png'), JSON.stringify(mine));
+            assert.deepEqual([...new Set(mine.map((q) => q.purpose))].sort(), ['answer', 'generate', 'refine']);
+            assert.equal((await seenRequests(config.model.url)).length, endpointBefore, 'the endpoint was asked nothing');
+          } finally {
+            await wb.runCommand('RECODE e2e: Endpoint settings').then(() => wb.pick('restore', 'restore'));
+          }
+        },
+      },
+      {
+        name: 'the VS Code model went away (NotFound): one error notification, whose "Choose Model" button opens the picker',
+        timeoutMs: 150_000,
+        needs: ['"RECODE: Choose model" lists the endpoint and the VS Code models, marking the one that takes no images'],
+        run: async () => {
+          await wb.closeAllEditors();
+          const setFakeMode = async (mode: string): Promise<void> => {
+            await wb.runCommand('RECODE e2e: Set fake model mode');
+            await wb.pick(mode, mode);
+          };
+          await setFakeMode('NotFound');
+          try {
+            // the user picks the VS Code model (recode.modelSource = vscode): the endpoint stays configured but unused
+            await wb.runCommand('RECODE: Choose model');
+            await wb.pick('Fake Vision', 'Fake Vision');
+            await wb.clearNotifications();
+            await wb.explorerContextMenu('fivebars.png', 'RECODE: Derender image');
+            panel = await panelFor('fivebars.png', 45_000);
+            const st = await panelWhere(panel, 'the run to fail', 60_000, finished);
+            assert.equal(st.status, 'failed', `run ended ${st.status}`);
+            assert.match(st.error, /no longer available in VS Code/, `the panel's error: ${st.error}`);
+            await waitFor(async () => (await wb.notifications()).some((n) => n.severity === 'error'), 15_000, 'an error notification');
+            await sleep(2_000); // a second notification for the same failure would come right after the first
+            await page.screenshot({ path: path.join(config.artifacts, 'ui-lm-not-found.png') });
+            const toast = (await wb.notifications()).find((n) => n.severity === 'error');
+            assert.match(toast?.message ?? '', /'Fake Vision' is no longer available in VS Code.*RECODE: Choose model/, toast?.message);
+            await waitFor(
+              async () => {
+                for (const b of await page.$$('.notifications-toasts .notification-list-item .monaco-button')) {
+                  if ((await b.evaluate((e) => (e.textContent ?? '').trim())) === 'Choose Model') {
+                    await b.click();
+                    return true;
+                  }
+                }
+                return false;
+              },
+              15_000,
+              'a "Choose Model" button on the error notification',
+            );
+            await waitFor(async () => (await wb.quickInputRows()).some((l) => l.includes('Fake Vision')), 15_000, 'the model picker, opened by the button');
+            await wb.pick('Automatic', 'Automatic');
+            const errors = (await wb.allNotifications()).filter((n) => n.severity === 'error');
+            assert.equal(errors.length, 1, `expected one error notification, got ${JSON.stringify(errors)}`);
+          } finally {
+            await setFakeMode('normal').catch(() => undefined);
+            await wb.runCommand('RECODE: Choose model').then(() => wb.pick('Automatic', 'Automatic')).catch(() => undefined);
+          }
+        },
+      },
+    ];
+  }
 
   const results: Array<{ name: string; ok: boolean; ms: number; error?: string }> = [];
   const passed = new Set<string>();
@@ -353,6 +493,7 @@ async function main(config: E2eConfig): Promise<number> {
   try {
     for (const [i, step] of steps.entries()) {
       if (config.only === 'rig' && !step.rig) continue;
+      if (process.env.RECODE_E2E_GREP && !step.rig && !new RegExp(process.env.RECODE_E2E_GREP).test(step.name)) continue;
       const shot = path.join(config.artifacts, `ui-${String(i + 1).padStart(2, '0')}-${slug(step.name)}`);
       const missing = (step.needs ?? []).filter((n) => !passed.has(n));
       const started = Date.now();
