@@ -18,6 +18,7 @@ import {
 } from '../../src/shared/protocol';
 import { reducePanel } from '../../src/shared/panelState';
 import { PyodideWorkerHost, errorText, type WorkerStatus } from './workerHost';
+import { ReadingSection } from './readingView';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -102,6 +103,7 @@ class PanelView {
   private readonly logSummary = el('summary');
   private readonly logPre = el('pre', { class: 'log-lines' });
   private readonly cards = new Map<string, CandidateCard>();
+  private readonly reading = new ReadingSection(post);
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -136,7 +138,7 @@ class PanelView {
     const roundsSection = el('section', { class: 'rounds', 'data-testid': 'rounds' }, el('h2', {}, 'Rounds'), this.rounds);
     const candSection = el('section', { class: 'candidates' }, el('h2', {}, 'Candidates ', this.candidateCount), this.candidates);
     const log = el('details', { class: 'log' }, this.logSummary, this.logPre);
-    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.qa, figures, roundsSection, candSection, log);
+    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.qa, this.reading.root, figures, roundsSection, candSection, log);
   }
 
   render(s: PanelState): void {
@@ -159,6 +161,7 @@ class PanelView {
     this.renderRenderer(s);
     this.renderError(s);
     this.renderQa(s);
+    this.reading.render(s);
 
     setImg(this.originalImg, s.imageSrc);
     setText(this.originalCaption, s.imageSize ? `Original · ${s.imageSize.width}×${s.imageSize.height}` : 'Original');
@@ -324,7 +327,7 @@ class CandidateCard {
     setAttr(this.root, 'data-best', isBest ? 'true' : undefined);
     this.root.classList.toggle('best', isBest);
     setText(this.name, c.id);
-    setText(this.origin, c.source === 'given' ? 'the given program' : `round ${c.round} · ${c.source}${c.parentId ? ` of ${c.parentId}` : ''}`);
+    setText(this.origin, c.source === 'given' ? 'the given program' : c.source === 'reader' ? 'round 0 · the chart reader' : `round ${c.round} · ${c.source}${c.parentId ? ` of ${c.parentId}` : ''}`);
     setText(this.score, c.score ? fmtScore(c.score.score) : c.state);
     setText(
       this.parts,
