@@ -32,9 +32,25 @@ const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...node, entryPoints: ['src/core/render/pyodideWorker.ts'], outfile: 'dist/pyodideWorker.js' },
+  { ...node, entryPoints: ['node_modules/tesseract.js/src/worker-script/node/index.js'], outfile: 'dist/tesseract/worker.js' },
   { ...browser, entryPoints: ['webview-ui/src/main.ts'], outfile: 'dist/webview/main.js' },
   { ...browser, entryPoints: ['webview-ui/src/pyodideWorker.ts'], outfile: 'dist/webview/pyodideWorker.js' },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
+
+/**
+ * The chart reader's OCR, offline, next to the bundles: dist/tesseract/worker.js (tesseract.js's
+ * Node worker, bundled below), the core builds it loads in Node (.wasm, found next to the worker; tesseract.js 7 picks the full, not the LSTM-only, build there) and
+ * the English data (src/core/reader/ocr.ts looks here first, then in node_modules).
+ */
+function copyTesseractData() {
+  if (!existsSync(join(root, 'node_modules', 'tesseract.js'))) return;
+  const dst = join(root, 'dist', 'tesseract');
+  mkdirSync(dst, { recursive: true });
+  const core = dirname(require.resolve('tesseract.js-core/package.json'));
+  for (const f of readdirSync(core)) if (/^tesseract-core(-simd|-relaxedsimd)?\.wasm$/.test(f)) copyFileSync(join(core, f), join(dst, f));
+  const eng = join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int', 'eng.traineddata.gz');
+  copyFileSync(eng, join(dst, 'eng.traineddata.gz'));
+}
 
 /** Pyodide's core runtime: the files loadPyodide needs, next to each other. */
 function copyPyodideCore() {
@@ -47,6 +63,7 @@ function copyPyodideCore() {
 }
 
 copyPyodideCore();
+copyTesseractData();
 if (existsSync(join(root, 'webview-ui', 'src', 'styles.css'))) {
   mkdirSync(join(root, 'dist', 'webview'), { recursive: true });
   copyFileSync(join(root, 'webview-ui', 'src', 'styles.css'), join(root, 'dist', 'webview', 'styles.css'));
