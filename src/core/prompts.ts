@@ -70,7 +70,7 @@ ${RULES(c.width, c.height)}`;
  */
 export function ocrBlock(ocrText: string): string {
   const text = ocrText.trim().slice(0, 6000);
-  return `Text read from the image by OCR, with where each piece sits (pixels from the top left; OCR can misread, the image decides):\n${text}\nUse these labels, tick values and titles exactly where they match the image.`;
+  return `OCR of the image — its text with where each piece sits (OCR can misread; where they differ, the image decides):\n${text}\nUse these labels, tick values and titles exactly where they match the image.`;
 }
 
 export interface RefineContext {

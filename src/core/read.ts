@@ -102,14 +102,14 @@ export function readRecord(r: ReadStage): ReadRecord {
 
 /** Texts found when the chart as a whole could not be read, one short line each (the reader's own format is for readings). */
 export function textsForPrompt(items: TextItem[]): string {
-  return items
+  const lines = items
     .filter((t) => t.text.trim() !== '')
     .slice(0, 80)
     .map((t) => {
-      const [x, y, w, h] = t.box.map((v) => Math.round(v));
-      return `"${t.text.trim().replace(/\s+/g, ' ').slice(0, 120)}" at x=${x}, y=${y} (${w}×${h} px)${t.role !== 'other' ? `, ${t.role}` : ''}`;
+      return `- "${t.text.trim().replace(/\s+/g, ' ').slice(0, 120)}" (${t.role}) at [${t.box.map((v) => Math.round(v)).join(', ')}]`;
     })
     .join('\n');
+  return lines ? `Text read from the image (box = x, y, width, height in pixels from the top left; the chart as a whole could not be read):\n${lines}` : '';
 }
 
 /** The data table of a reading as columns and rows of text (for a view). */

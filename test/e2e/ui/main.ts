@@ -14,6 +14,7 @@ import type { Frame, Page } from 'puppeteer-core';
 import { launchChromium, sleep, waitFor, withTimeout } from '../browser';
 import { E2E, loadConfig, type E2eConfig } from '../config';
 import { Workbench, type PanelState } from './workbench';
+import { derenderWithoutModel } from './readerStep';
 
 interface Step {
   name: string;
@@ -320,6 +321,12 @@ async function main(config: E2eConfig): Promise<number> {
           await wb.runCommand('RECODE: Set API key').then(() => wb.answerInputBox(/key/i, E2E.apiKey)).catch(() => undefined);
         }
       },
+    },
+    {
+      name: 'with no model configured, derender insectsprays-bar.png: the panel shows the reading (overlay, data table) and says questions need a model',
+      timeoutMs: 240_000,
+      needs: ['open the example workspace'],
+      run: () => derenderWithoutModel({ config, page, wb, panelFor }),
     },
   ];
 

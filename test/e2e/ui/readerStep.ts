@@ -1,0 +1,110 @@
+/**
+ * The UI step for the chart reader with no model: the user settings lose recode.baseUrl and
+ * recode.model (the other steps run with the scripted model), "RECODE: Derender image" on a fixture
+ * chart, and the panel must show the reading — the overlay, the data table, the note that questions
+ * need a model — and the reader's program as the best candidate. The settings are put back after.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Page } from 'puppeteer-core';
+import { sleep, waitFor } from '../browser';
+import type { E2eConfig } from '../config';
+import type { Doc, El } from './dom';
+import type { Workbench } from './workbench';
+
+declare const document: Doc;
+
+export interface ReadingOnScreen {
+  status: string;
+  error: string;
+  readingShown: boolean;
+  overlayLoaded: boolean;
+  columns: string[];
+  rows: string[][];
+  summary: string;
+  modelNote: string;
+  best: string[];
+  sources: string[];
+}
+
+export async function readingOnScreen(frame: Frame): Promise<ReadingOnScreen> {
+  return frame.evaluate(() => {
+    const q = (s: string): El | null => document.querySelector(`[data-testid=${s}]`);
+    const visible = (e: El | null): boolean => !!e && e.offsetParent !== null;
+    const overlay = q('overlay');
+    const table = q('reading-table');
+    const cells = (row: El): string[] => [...row.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim());
+    return {
+      status: (q('run-status')?.textContent ?? '').trim(),
+      error: visible(q('error')) ? (q('error')?.textContent ?? '').trim() : '',
+      readingShown: visible(q('reading')),
+      overlayLoaded: visible(overlay) && overlay?.complete === true && (overlay.naturalWidth ?? 0) > 0,
+      columns: table ? [...table.querySelectorAll('thead th')].map((c) => (c.textContent ?? '').trim()) : [],
+      rows: table ? [...table.querySelectorAll('tbody tr')].map(cells) : [],
+      summary: (q('reading-summary')?.textContent ?? '').trim(),
+      modelNote: visible(q('model-note')) ? (q('model-note')?.textContent ?? '').trim() : '',
+      best: [...document.querySelectorAll('[data-testid=candidate]')].filter((c) => c.dataset.best === 'true').map((c) => c.dataset.id ?? ''),
+      sources: [...document.querySelectorAll('[data-testid=candidate] .origin')].map((c) => (c.textContent ?? '').trim()),
+    };
+  });
+}
+
+/** Runs `fn` with the user settings naming no model, then restores them as they were. */
+export async function withoutModelSettings<T>(config: E2eConfig, fn: () => Promise<T>): Promise<T> {
+  const original = fs.readFileSync(config.userSettings, 'utf8');
+  const settings = JSON.parse(original) as Record<string, unknown>;
+  delete settings['recode.baseUrl'];
+  delete settings['recode.model'];
+  fs.writeFileSync(config.userSettings, JSON.stringify(settings, null, 2));
+  await sleep(3_000); // VS Code reloads a changed settings.json from disk
+  try {
+    return await fn();
+  } finally {
+    fs.writeFileSync(config.userSettings, original);
+    await sleep(1_500);
+  }
+}
+
+export interface ReaderStepContext {
+  config: E2eConfig;
+  page: Page;
+  wb: Workbench;
+  panelFor: (imageName: string, ms: number) => Promise<Frame>;
+}
+
+export const READER_CHART = 'insectsprays-bar.png';
+
+export async function derenderWithoutModel(ctx: ReaderStepContext): Promise<void> {
+  const { config, page, wb } = ctx;
+  await wb.closeAllEditors();
+  await withoutModelSettings(config, async () => {
+    await wb.runCommand('RECODE: Derender image');
+    await wb.pick('insectsprays', READER_CHART);
+    const panel = await ctx.panelFor(READER_CHART, 45_000);
+    let last: ReadingOnScreen | undefined;
+    await waitFor(
+      async () => {
+        last = await readingOnScreen(panel);
+        return ['finished', 'failed', 'cancelled'].includes(last.status) && (last.status !== 'finished' || last.overlayLoaded);
+      },
+      150_000,
+      'the run without a model to finish with the overlay loaded',
+      500,
+    ).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; panel: ${JSON.stringify(last)}`);
+    });
+    const s = last!;
+    assert.equal(s.status, 'finished', `the run ended ${s.status}: ${s.error}`);
+    assert.equal(s.error, '');
+    assert.ok(s.readingShown && s.overlayLoaded, `the reading and its overlay are not on screen: ${JSON.stringify(s)}`);
+    assert.match(s.summary, /^bar\b/, `the reading's summary: "${s.summary}"`);
+    assert.equal(s.columns.length, 2, `table columns ${JSON.stringify(s.columns)}`);
+    assert.deepEqual(s.rows.map((r) => r[0]), ['A', 'B', 'C', 'D', 'E', 'F'], `table rows ${JSON.stringify(s.rows)}`);
+    for (const r of s.rows) assert.ok(Number.isFinite(Number(r[1])), `a value that is not a number: ${JSON.stringify(r)}`);
+    assert.match(s.modelNote, /Questions need a model/, `the panel should say questions need a model: "${s.modelNote}"`);
+    assert.equal(s.best.length, 1);
+    assert.ok(s.sources.some((o) => /reader/.test(o)), `no reader candidate among ${JSON.stringify(s.sources)}`);
+    await page.screenshot({ path: path.join(config.artifacts, 'ui-reader-no-model.png') });
+  });
+}
