@@ -133,6 +133,8 @@ export async function derender(
     emit({ type: 'run-started', runId, image: { width: image.width, height: image.height }, question: input.question, options: opts });
     if (!deps.model && !opts.reader) throw new ModelError('config', 'no model is configured; derendering needs a multimodal model');
     const model = deps.model;
+    /** Refinement rounds with the model (none without one): numeric refinement and the answer come after them. */
+    const modelRounds = model ? opts.rounds : 0;
     const original = prepareOriginal(image);
     const imageDataUrl = toDataUrl(input.image);
     const { width, height } = image;
@@ -354,7 +356,7 @@ export async function derender(
     // (a render that already matches the original pixel for pixel has nothing left to tune)
     if (opts.numericRefineBudget > 0 && best.score!.score < 0.995) {
       checkAbort();
-      emit({ type: 'stage', stage: 'numeric', round: opts.rounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
+      emit({ type: 'stage', stage: 'numeric', round: modelRounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
       const numeric = await refineNumbers({
         program: best.code!,
         startScore: best.score!.score,
@@ -373,7 +375,7 @@ export async function derender(
       });
       checkAbort();
       if (numeric.program !== best.code && numeric.score > best.score!.score) {
-        const c: Candidate = { id: nextId('numeric'), round: opts.rounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
+        const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
         emit({ type: 'candidate-generated', candidate: publicInfo(c) });
         await evaluate(c);
         const improved = c.state === 'scored' && c.score!.score > best.score!.score;
@@ -381,8 +383,8 @@ export async function derender(
           best = c;
           emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
         }
-        record.rounds.push({ round: opts.rounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
-        emit({ type: 'round-finished', round: opts.rounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+        record.rounds.push({ round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+        emit({ type: 'round-finished', round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
       }
     }
     record.bestCandidateId = best.id;
@@ -394,7 +396,7 @@ export async function derender(
     }
     if (input.question && model) {
       checkAbort();
-      emit({ type: 'stage', stage: 'answer', round: opts.rounds + 1, message: 'computing the answer from the recovered program' });
+      emit({ type: 'stage', stage: 'answer', round: modelRounds + 1, message: 'computing the answer from the recovered program' });
       answer = await computeAnswer({
         question: input.question,
         program: best.code!,
