@@ -1,8 +1,8 @@
 /**
- * The UI step for the chart reader with no model: the user settings lose recode.baseUrl and
- * recode.model (the other steps run with the scripted model), "RECODE: Derender image" on a fixture
+ * The UI step for the chart reader with no model: the workspace settings blank recode.baseUrl and
+ * recode.model (the other steps run with the scripted model, set in the user settings), "RECODE: Derender image" on a fixture
  * chart, and the panel must show the reading — the overlay, the data table, the note that questions
- * need a model — and the reader's program as the best candidate. The settings are put back after.
+ * need a model — and the reader's program as the one candidate. The workspace is put back after.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -50,19 +50,25 @@ export async function readingOnScreen(frame: Frame): Promise<ReadingOnScreen> {
   });
 }
 
-/** Runs `fn` with the user settings naming no model, then restores them as they were. */
+/**
+ * Runs `fn` with no model configured: the workspace's settings set recode.baseUrl and recode.model
+ * to '' (they override the user settings the other steps use), then the workspace is put back.
+ */
 export async function withoutModelSettings<T>(config: E2eConfig, fn: () => Promise<T>): Promise<T> {
-  const original = fs.readFileSync(config.userSettings, 'utf8');
-  const settings = JSON.parse(original) as Record<string, unknown>;
-  delete settings['recode.baseUrl'];
-  delete settings['recode.model'];
-  fs.writeFileSync(config.userSettings, JSON.stringify(settings, null, 2));
-  await sleep(3_000); // VS Code reloads a changed settings.json from disk
+  const dir = path.join(config.workspace, '.vscode');
+  const file = path.join(dir, 'settings.json');
+  const hadDir = fs.existsSync(dir);
+  const original = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  const settings = { ...(original ? (JSON.parse(original) as Record<string, unknown>) : {}), 'recode.baseUrl': '', 'recode.model': '' };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  await sleep(5_000); // VS Code picks up a changed workspace settings file from its file watcher
   try {
     return await fn();
   } finally {
-    fs.writeFileSync(config.userSettings, original);
-    await sleep(1_500);
+    if (original !== undefined) fs.writeFileSync(file, original);
+    else fs.rmSync(hadDir ? file : dir, { recursive: true, force: true });
+    await sleep(2_000);
   }
 }
 
@@ -98,11 +104,13 @@ export async function derenderWithoutModel(ctx: ReaderStepContext): Promise<void
     assert.equal(s.status, 'finished', `the run ended ${s.status}: ${s.error}`);
     assert.equal(s.error, '');
     assert.ok(s.readingShown && s.overlayLoaded, `the reading and its overlay are not on screen: ${JSON.stringify(s)}`);
+    assert.match(s.modelNote, /Questions need a model/, `the panel should say questions need a model (was a model used? candidates: ${JSON.stringify(s.sources)}): "${s.modelNote}"`);
+    assert.ok(s.sources.every((o) => /reader|numeric/.test(o)), `only the reader's program (and its tuning) without a model: ${JSON.stringify(s.sources)}`);
+    // what was read: the bars with their categories
     assert.match(s.summary, /^bar\b/, `the reading's summary: "${s.summary}"`);
     assert.equal(s.columns.length, 2, `table columns ${JSON.stringify(s.columns)}`);
     assert.deepEqual(s.rows.map((r) => r[0]), ['A', 'B', 'C', 'D', 'E', 'F'], `table rows ${JSON.stringify(s.rows)}`);
     for (const r of s.rows) assert.ok(Number.isFinite(Number(r[1])), `a value that is not a number: ${JSON.stringify(r)}`);
-    assert.match(s.modelNote, /Questions need a model/, `the panel should say questions need a model: "${s.modelNote}"`);
     assert.equal(s.best.length, 1);
     assert.ok(s.sources.some((o) => /reader/.test(o)), `no reader candidate among ${JSON.stringify(s.sources)}`);
     await page.screenshot({ path: path.join(config.artifacts, 'ui-reader-no-model.png') });
