@@ -30,27 +30,46 @@ function refuse(reason: string): ReadResult { return { ok: false, reason }; }
 function background(img: RgbaImage): { bg: Rgb; panel?: { color: Rgb; box: Box } } | { reason: string } {
   const hist = colorHistogram(img);
   const total = img.width * img.height;
-  const top = hist[0];
+  // the page: the commonest colour along the image's edges (a panel may cover more of the image)
+  const edge = new Map<number, number>();
+  const addEdge = (x: number, y: number) => { const p = (y * img.width + x) * 4; const k = ((img.data[p] >> 3) << 10) | ((img.data[p + 1] >> 3) << 5) | (img.data[p + 2] >> 3); edge.set(k, (edge.get(k) ?? 0) + 1); };
+  for (let x = 0; x < img.width; x++) for (const y of [0, 1, 2, img.height - 3, img.height - 2, img.height - 1]) addEdge(x, y);
+  for (let y = 0; y < img.height; y++) for (const x of [0, 1, 2, img.width - 3, img.width - 2, img.width - 1]) addEdge(x, y);
+  const edgeKey = [...edge.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  const edgeColor: Rgb = [(edgeKey >> 10) * 8 + 4, ((edgeKey >> 5) & 31) * 8 + 4, (edgeKey & 31) * 8 + 4];
+  const top = hist.find((e) => dist(e.color, edgeColor) < 10) ?? hist[0];
   // neighbouring bins of the same colour count with it
   let share = 0;
-  for (const e of hist) if (dist(e.color, top.color) < 14) share += e.n;
+  for (const e of hist) if (dist(e.color, hist[0].color) < 14) share += e.n;
   if (share / total < 0.25) return { reason: 'no plain background: this looks like a photo or noise, not a chart' };
   let ink = 0;
   for (const e of hist) if (dist(e.color, top.color) > 40) ink += e.n;
   if (ink / total < 0.003) return { reason: 'the image is blank: nothing is drawn on it' };
   // a panel: a second flat colour filling a large rectangle (ggplot's grey)
-  for (const e of hist.slice(1, 6)) {
-    if (e.n / total < 0.12 || dist(e.color, top.color) < 10) continue;
-    let x0 = img.width, y0 = img.height, x1 = 0, y1 = 0, n = 0;
+  for (const e of hist.slice(0, 6)) {
+    if (e.n / total < 0.12 || dist(e.color, top.color) < 10 || saturation(e.color) > 40 || luma(e.color) < 150) continue; // panels are light and plain
+    const rows = new Int32Array(img.height), cols = new Int32Array(img.width);
+    let n = 0;
     for (let y = 0; y < img.height; y++) {
       for (let x = 0; x < img.width; x++) {
         const p = (y * img.width + x) * 4;
-        if (Math.abs(img.data[p] - e.color[0]) + Math.abs(img.data[p + 1] - e.color[1]) + Math.abs(img.data[p + 2] - e.color[2]) < 12) {
-          n++; if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-        }
+        if (Math.abs(img.data[p] - e.color[0]) + Math.abs(img.data[p + 1] - e.color[1]) + Math.abs(img.data[p + 2] - e.color[2]) < 12) { n++; rows[y]++; cols[x]++; }
       }
     }
+    // the extent of rows and columns that hold much of the colour (stray anti-aliased pixels do not count)
+    const rmax = Math.max(...rows), cmax = Math.max(...cols);
+    let y0 = rows.findIndex((v) => v >= 0.3 * rmax), x0 = cols.findIndex((v) => v >= 0.3 * cmax);
+    let y1 = img.height - 1; while (y1 > 0 && rows[y1] < 0.3 * rmax) y1--;
+    let x1 = img.width - 1; while (x1 > 0 && cols[x1] < 0.3 * cmax) x1--;
+    if (y0 < 0 || x0 < 0) continue;
+    void y0; void x0;
     const area = (x1 - x0 + 1) * (y1 - y0 + 1);
+    // a panel's edges are its colour almost all along (bars' boxes are not)
+    const near = (x: number, y: number) => { const p = (y * img.width + x) * 4; return Math.abs(img.data[p] - e.color[0]) + Math.abs(img.data[p + 1] - e.color[1]) + Math.abs(img.data[p + 2] - e.color[2]) < 12; };
+    let topEdge = 0, leftEdge = 0;
+    for (let x = x0; x <= x1; x++) if (near(x, y0) || near(x, y0 + 1)) topEdge++;
+    for (let y = y0; y <= y1; y++) if (near(x0, y) || near(x0 + 1, y)) leftEdge++;
+    if (topEdge < 0.5 * (x1 - x0 + 1) || leftEdge < 0.5 * (y1 - y0 + 1)) continue;
     if (n / area > 0.3 && area / total > 0.2) return { bg: top.color, panel: { color: e.color, box: { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 } } };
   }
   return { bg: top.color };
@@ -75,20 +94,20 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
   const use = big.length ? big : comps;
   let x0 = W, y0 = H, x1 = 0, y1 = 0;
   for (const c of use) { x0 = Math.min(x0, c.x0); y0 = Math.min(y0, c.y0); x1 = Math.max(x1, c.x1); y1 = Math.max(y1, c.y1); }
-  // add small marks (points) that sit inside the span of the big structure's columns/rows
+  // add small marks (points) that sit inside the span of the big structure
   for (const c of comps) {
     if (use.includes(c)) continue;
-    if (c.x0 >= x0 - 0.1 * W && c.x1 <= x1 + 0.1 * W && c.y0 >= y0 - 0.1 * H && c.y1 <= y1 + 0.1 * H && c.area >= 12) {
-      x0 = Math.min(x0, c.x0); y0 = Math.min(y0, c.y0); x1 = Math.max(x1, c.x1); y1 = Math.max(y1, c.y1);
-    }
+    if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
+    if (c.x0 >= x0 - 0.05 * W && c.x1 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); }
   }
-  // trim sparse edge rows/columns (tick marks sticking out of the axis lines)
+  // axis lines and frames: a long run within 15 px of an edge is the edge (tick marks stick out past it)
   const colCount = (x: number) => { let n = 0; for (let y = y0; y <= y1; y++) n += mask[y * W + x]; return n; };
   const rowCount = (y: number) => { let n = 0; for (let x = x0; x <= x1; x++) n += mask[y * W + x]; return n; };
-  for (let k = 0; k < 12 && x1 - x0 > 20 && colCount(x0) < 0.06 * (y1 - y0 + 1); k++) x0++;
-  for (let k = 0; k < 12 && x1 - x0 > 20 && colCount(x1) < 0.06 * (y1 - y0 + 1); k++) x1--;
-  for (let k = 0; k < 12 && y1 - y0 > 20 && rowCount(y1) < 0.06 * (x1 - x0 + 1); k++) y1--;
-  for (let k = 0; k < 12 && y1 - y0 > 20 && rowCount(y0) < 0.06 * (x1 - x0 + 1); k++) y0++;
+  const hh = y1 - y0 + 1, ww = x1 - x0 + 1;
+  for (let k = 0; k < 15; k++) if (colCount(x0 + k) >= 0.3 * hh) { x0 += k; break; }
+  for (let k = 0; k < 15; k++) if (colCount(x1 - k) >= 0.3 * hh) { x1 -= k; break; }
+  for (let k = 0; k < 15; k++) if (rowCount(y1 - k) >= 0.3 * ww) { y1 -= k; break; }
+  for (let k = 0; k < 15; k++) if (rowCount(y0 + k) >= 0.3 * ww) { y0 += k; break; }
   if (x1 - x0 < 20 || y1 - y0 < 20) return undefined;
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
@@ -180,6 +199,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     for (let y = sy0; y <= sy1; y++) {
       for (let x = sx0; x <= sx1; x++) {
         const p = (y * img.width + x) * 4;
+        if (texts.some((o) => x >= o.box.x - 1 && x <= o.box.x + o.box.w && y >= o.box.y - 1 && y <= o.box.y + o.box.h)) continue;
         const c: Rgb = [img.data[p], img.data[p + 1], img.data[p + 2]];
         if (dist(c, bg) < 40 || (panel && dist(c, panel) < 25)) continue;
         if (luma(c) < 60 && saturation(c) < 30) continue; // outlines
@@ -192,6 +212,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     const best = [...hist.values()].sort((a, b) => b.n - a.n)[0];
     if (!best || best.n < 8) continue;
     const bw = best.x1 - best.x0 + 1, bh = best.y1 - best.y0 + 1;
+    if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
     if (bh > 1.6 * th || bw > 3.5 * th) continue;
     // the swatch must be separate from what lies left of it (not the end of a bar)
     const leftX = best.x0 - 2;
@@ -290,7 +311,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   const yCats = !yMap && yCol.length >= 1 ? [...yCol].sort((a, b) => cy(a.box) - cy(b.box)) : [];
 
   // ---- legend
-  const legend = findLegend(img, bg, panel?.color, texts.filter((t) => t.role === 'other'), area);
+  const legend = findLegend(img, bg, panel?.color, texts.filter((t) => t.role === 'other' || t.role === 'category'), area);
   for (const l of legend) l.text.role = 'legend';
   // value labels: numbers inside the plot area
   for (const t of texts) {
@@ -308,6 +329,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     return c;
   }).filter((c) => c.n >= 12);
   const totalInk = clusters.reduce((s, c) => s + c.n, 0);
+  if (process.env.RECODE_READER_DEBUG) console.error("area", area, "panel", panel, "clusters", clusters.map((c) => [c.color.map(Math.round), c.n, c.comps.length]));
   if (!clusters.length) return refuse('no marks found inside the plot area');
 
   const texts2 = (): TextItem[] => texts.filter((t) => t.text).map((t) => ({ text: t.text, box: [t.box.x, t.box.y, t.box.w, t.box.h], role: t.role, confidence: round(t.confidence), ...(t.rotation ? { rotation: t.rotation } : {}) }));
@@ -415,7 +437,12 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
 function readBars(clusters: Cluster[], map: AxisMap, horizontal: boolean, area: Box, cats: Txt[]) {
   type Bar = { c: number; k: Component; mid: number; lo: number; hi: number; s0: number; s1: number };
   const bars: Bar[] = [];
-  const barClusters = clusters.filter((c) => c.comps.some(isRect) && c.comps.filter(isRect).reduce((s, k) => s + k.area, 0) >= 0.5 * c.n);
+  const rectOf = (c: Cluster) => c.comps.filter(isRect).reduce((s, k) => s + k.area, 0);
+  let barClusters = clusters.filter((c) => c.comps.some(isRect) && rectOf(c) >= 0.5 * c.n);
+  const most = Math.max(0, ...barClusters.map(rectOf));
+  barClusters = barClusters.filter((c) => rectOf(c) >= 0.05 * most);
+  // black outlines around coloured bars are not a series
+  if (barClusters.some((c) => !(luma(c.color) < 50 && saturation(c.color) < 30))) barClusters = barClusters.filter((c) => !(luma(c.color) < 50 && saturation(c.color) < 30));
   barClusters.forEach((c, ci) => {
     for (const k of c.comps) {
       if (!isRect(k)) continue;

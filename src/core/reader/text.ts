@@ -38,14 +38,28 @@ export function findGlyphs(img: RgbaImage, bgLuma: number): { glyphs: Component[
     const cw = w(c), ch = h(c);
     if (ch > maxH || cw > maxH * 3) continue;
     if (ch <= 2 && cw >= 3 && cw <= 14) { dashes.push(c); continue; }
-    if (cw <= 2 && ch >= 3 && ch <= 8 && c.area <= 2 * ch) { dashes.push(c); continue; } // x tick marks
     const f = fill(c);
+    if (cw >= 6 && ch >= 5 && isFrame(c, img.width)) continue; // outlines of short bars, boxes
     if (cw >= 5 && ch >= 5 && f > 0.9) continue; // filled squares: legend swatches, small bars
     if (cw >= 4 && ch >= 4 && Math.abs(cw - ch) <= 1 && f > 0.7) continue; // filled dots: markers
     if (luma(c.color) > limit) continue;
     glyphs.push(c);
   }
   return { glyphs, dashes };
+}
+
+/** A rectangle outline: all four sides of the box drawn (bar outlines, legend frames); letters are not. */
+function isFrame(c: Component, W: number): boolean {
+  const top = new Uint8Array(w(c)), bot = new Uint8Array(w(c)), lef = new Uint8Array(h(c)), rig = new Uint8Array(h(c));
+  for (const i of c.pixels) {
+    const x = i % W, y = (i - x) / W;
+    if (y <= c.y0 + 1) top[x - c.x0] = 1;
+    if (y >= c.y1 - 1) bot[x - c.x0] = 1;
+    if (x <= c.x0 + 1) lef[y - c.y0] = 1;
+    if (x >= c.x1 - 1) rig[y - c.y0] = 1;
+  }
+  const cover = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
+  return cover(top) > 0.85 && cover(bot) > 0.85 && cover(lef) > 0.85 && cover(rig) > 0.85;
 }
 
 interface Group { box: Box; parts: Component[] }
@@ -62,7 +76,7 @@ export function groupGlyphs(glyphs: Component[], dashes: Component[]): { box: Bo
       for (let j = i + 1; j < groups.length; j++) {
         const a = groups[i], b = groups[j];
         const gap = b.box.x - (a.box.x + a.box.w);
-        const maxGap = 0.6 * Math.max(a.box.h, b.box.h, 6);
+        const maxGap = 0.75 * Math.max(a.box.h, b.box.h, 6);
         if (gap > maxGap) break;
         const ov = Math.min(a.box.y + a.box.h, b.box.y + b.box.h) - Math.max(a.box.y, b.box.y);
         const minH = Math.min(a.box.h, b.box.h);
@@ -80,7 +94,7 @@ export function groupGlyphs(glyphs: Component[], dashes: Component[]): { box: Bo
   // turned 90°: narrow groups stacked with small vertical gaps
   const out: { box: Box; rotation: 0 | 90; glyphs: number }[] = [];
   const used = new Set<Group>();
-  const narrow = groups.filter((g) => g.box.w <= 2.2 * g.box.h || g.parts.length === 1);
+  const narrow = groups.filter((g) => g.box.w <= 2.2 * g.box.h || g.parts.length <= 2);
   narrow.sort((a, b) => a.box.y - b.box.y);
   for (let i = 0; i < narrow.length; i++) {
     const a = narrow[i];
