@@ -472,7 +472,7 @@ test('the reading of a run with no model: the overlay, the data table, the note 
     await send(page, { type: 'reading', reading });
     // a cell that looks like markup stays text
     await send(page, { type: 'reading', reading: { ...reading, warnings: ['<img src=x onerror="window.__xss=1">'] } });
-    await page.waitForFunction(() => (document.querySelector('[data-testid=overlay]')?.naturalWidth ?? 0) > 0);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=overlay]')?.naturalWidth ?? 0) > 0 && /onerror/.test(document.querySelector('.reading-warnings')?.textContent ?? ''));
     assert.match(await page.$eval('[data-testid=model-note]', (e) => e.textContent ?? ''), /Questions need a model/);
     const head = await page.$$eval('[data-testid=reading-table] thead th', (els) => els.map((e) => e.textContent));
     assert.deepEqual(head, reading.table.columns);
@@ -489,6 +489,7 @@ test('the reading of a run with no model: the overlay, the data table, the note 
     }
     // the reader could not read another image: one sentence, the rest of the panel untouched
     await send(page, { type: 'reading-failed', reason: 'no axes found' });
+    await page.waitForFunction(() => /no axes found/.test(document.querySelector('[data-testid=reading-failed]')?.textContent ?? ''));
     assert.match(await page.$eval('[data-testid=reading-failed]', (e) => e.textContent ?? ''), /could not read this image: no axes found/);
     assert.deepEqual(errors, []);
   } finally {
