@@ -75,7 +75,23 @@ function permutations(n, k) {
   return out.slice(0, 5040);
 }
 
-function score(entry, truth, reading) {
+/** The table the other way round (rows ↔ columns), for charts whose series are the table's rows. */
+function transpose(truth) {
+  const xs = truth[0].points.map((p) => p.x);
+  return xs.map((x, i) => ({ name: x, points: truth.map((s) => ({ x: s.name, y: s.points[i].y })) }));
+}
+
+function score(entry, truth0, reading) {
+  // RMS-F1 style: the table may be read transposed; take the orientation whose names match the reading's series
+  let truth = truth0;
+  if (truth0.length > 1 && entry.chart_type !== 'scatter' && entry.chart_type !== 'pie') {
+    const names = reading.series.map((s) => s.name);
+    const hits = (t) => t.filter((s) => names.some((n) => sameX(n, s.name))).length;
+    const cats = reading.series[0]?.points.map((p) => p.x) ?? [];
+    const catHits = (t) => t[0].points.filter((p) => cats.some((c) => sameX(c, p.x))).length;
+    const tt = transpose(truth0);
+    if (hits(tt) + catHits(tt) > hits(truth0) + catHits(truth0)) truth = tt;
+  }
   const all = truth.flatMap((s) => s.points.map((p) => p.y));
   const range = entry.chart_type === 'pie' ? 1 : Math.max(...all, 0) - Math.min(...all, 0);
   const pred = reading.series;

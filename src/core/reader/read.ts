@@ -95,10 +95,13 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
   let x0 = W, y0 = H, x1 = 0, y1 = 0;
   for (const c of use) { x0 = Math.min(x0, c.x0); y0 = Math.min(y0, c.y0); x1 = Math.max(x1, c.x1); y1 = Math.max(y1, c.y1); }
   // add small marks (points) that sit inside the span of the big structure
-  for (const c of comps) {
-    if (use.includes(c)) continue;
-    if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
-    if (c.x0 >= x0 - 0.05 * W && c.x1 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of comps) {
+      if (use.includes(c)) continue;
+      if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
+      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
+    }
   }
   // axis lines and frames: a long run within 15 px of an edge is the edge (tick marks stick out past it)
   const colCount = (x: number) => { let n = 0; for (let y = y0; y <= y1; y++) n += mask[y * W + x]; return n; };
@@ -140,7 +143,7 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   const areaPx = (x1 - x0) * (y1 - y0);
   const centres: { color: Rgb; n: number }[] = [];
   for (const e of hist) {
-    if (dist(e.color, bg) < 45 || (panel && dist(e.color, panel) < 30)) continue;
+    if (dist(e.color, bg) < 18 || (panel && dist(e.color, panel) < 18)) continue;
     if (e.n < Math.max(12, 0.0004 * areaPx)) break;
     const near = centres.find((c) => dist(c.color, e.color) < 40);
     if (near) near.n += e.n;
@@ -160,6 +163,35 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
         if (d < bd) { bd = d; best = k; }
       }
       if (best >= 0 && bd < 60 && bd < dbg) { clusters[best].mask[i] = 1; clusters[best].n++; }
+    }
+  }
+  // anti-aliased fringes: a colour between a bigger cluster's and the background, lying mostly next to it, joins it
+  const order = clusters.map((_, i) => i).sort((a, b) => clusters[b].n - clusters[a].n);
+  for (const bi of order) {
+    const B = clusters[bi];
+    if (!B.n) continue;
+    for (const ai of order) {
+      const A = clusters[ai];
+      if (ai === bi || A.n < B.n) continue;
+      const ground = panel && dist(B.color, panel) < dist(B.color, bg) ? panel : bg;
+      // distance of B from the segment A → ground
+      const d = [0, 1, 2].map((k) => ground[k] - A.color[k]);
+      const len2 = d[0] ** 2 + d[1] ** 2 + d[2] ** 2 || 1;
+      const t = Math.max(0, Math.min(1, ((B.color[0] - A.color[0]) * d[0] + (B.color[1] - A.color[1]) * d[1] + (B.color[2] - A.color[2]) * d[2]) / len2));
+      const off = Math.hypot(...[0, 1, 2].map((k) => B.color[k] - (A.color[k] + t * d[k])));
+      if (off > 25 || t <= 0.05 || t >= 0.95) continue;
+      let next = 0, tot = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+        const i = y * W + x;
+        if (!B.mask[i]) continue;
+        tot++;
+        if (A.mask[i - 1] || A.mask[i + 1] || A.mask[i - W] || A.mask[i + W] || A.mask[i - W - 1] || A.mask[i - W + 1] || A.mask[i + W - 1] || A.mask[i + W + 1]) next++;
+      }
+      if (tot && next / tot >= 0.5) {
+        for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) { const i = y * W + x; if (B.mask[i]) { A.mask[i] = 1; B.mask[i] = 0; } }
+        A.n += B.n; B.n = 0;
+        break;
+      }
     }
   }
   // grid lines: thin full-width rows / full-height columns of one colour
@@ -183,8 +215,20 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   return clusters.filter((c) => c.n >= 12).sort((a, b) => b.n - a.n);
 }
 
+/** Is `b` a blend of `a` with the background or panel (an anti-aliased fringe of `a`)? */
+function isBlend(b: Rgb, a: Rgb, bg: Rgb, panel?: Rgb): boolean {
+  for (const ground of panel ? [bg, panel] : [bg]) {
+    const d = [0, 1, 2].map((k) => ground[k] - a[k]);
+    const len2 = d[0] ** 2 + d[1] ** 2 + d[2] ** 2 || 1;
+    const t = ((b[0] - a[0]) * d[0] + (b[1] - a[1]) * d[1] + (b[2] - a[2]) * d[2]) / len2;
+    if (t <= 0.05 || t >= 0.95) continue;
+    if (Math.hypot(...[0, 1, 2].map((k) => b[k] - (a[k] + t * d[k]))) < 25) return true;
+  }
+  return false;
+}
+
 function isRect(c: Component): boolean {
-  return fill(c) >= 0.8 && c.area >= 6;
+  return fill(c) >= 0.88 && c.area >= 6;
 }
 
 /** Legend entries: a small swatch just left of a text, outside the marks. */
@@ -195,22 +239,29 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     const th = t.box.h;
     const sx0 = Math.max(0, Math.round(t.box.x - 3.5 * th)), sx1 = Math.round(t.box.x - 1);
     const sy0 = Math.max(0, Math.round(t.box.y - 0.3 * th)), sy1 = Math.min(img.height - 1, Math.round(t.box.y + 1.3 * th));
-    const hist = new Map<string, { n: number; c: Rgb; x0: number; x1: number; y0: number; y1: number }>();
+    const hist = new Map<string, { c: Rgb; xs: number[]; ys: number[] }>();
     for (let y = sy0; y <= sy1; y++) {
       for (let x = sx0; x <= sx1; x++) {
         const p = (y * img.width + x) * 4;
         if (texts.some((o) => x >= o.box.x - 1 && x <= o.box.x + o.box.w && y >= o.box.y - 1 && y <= o.box.y + o.box.h)) continue;
         const c: Rgb = [img.data[p], img.data[p + 1], img.data[p + 2]];
-        if (dist(c, bg) < 40 || (panel && dist(c, panel) < 25)) continue;
+        if (dist(c, bg) < 18 || (panel && dist(c, panel) < 18)) continue;
         if (luma(c) < 60 && saturation(c) < 30) continue; // outlines
         const key = c.map((v) => v >> 4).join(',');
-        const e = hist.get(key) ?? { n: 0, c, x0: x, x1: x, y0: y, y1: y };
-        e.n++; e.x0 = Math.min(e.x0, x); e.x1 = Math.max(e.x1, x); e.y0 = Math.min(e.y0, y); e.y1 = Math.max(e.y1, y);
+        const e = hist.get(key) ?? { c, xs: [], ys: [] };
+        e.xs.push(x); e.ys.push(y);
         hist.set(key, e);
       }
     }
-    const best = [...hist.values()].sort((a, b) => b.n - a.n)[0];
-    if (!best || best.n < 8) continue;
+    const best0 = [...hist.values()].sort((a, b) => b.xs.length - a.xs.length)[0];
+    if (!best0 || best0.xs.length < 8) continue;
+    // the swatch's box: rows and columns holding at least 2 of its pixels
+    const rowsN = new Map<number, number>(), colsN = new Map<number, number>();
+    best0.xs.forEach((x, i) => { colsN.set(x, (colsN.get(x) ?? 0) + 1); rowsN.set(best0.ys[i], (rowsN.get(best0.ys[i]) ?? 0) + 1); });
+    const rs = [...rowsN.entries()].filter(([, n]) => n >= 2).map(([k]) => k), cs = [...colsN.entries()].filter(([, n]) => n >= 2).map(([k]) => k);
+    if (!rs.length || !cs.length) continue;
+    const best = { n: 0, c: best0.c, x0: Math.min(...cs), x1: Math.max(...cs), y0: Math.min(...rs), y1: Math.max(...rs) };
+    best0.xs.forEach((x, i) => { if (x >= best.x0 && x <= best.x1 && best0.ys[i] >= best.y0 && best0.ys[i] <= best.y1) best.n++; });
     const bw = best.x1 - best.x0 + 1, bh = best.y1 - best.y0 + 1;
     if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
     if (bh > 1.6 * th || bw > 3.5 * th) continue;
@@ -319,6 +370,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   }
   // legend boxes are not marks
   const legendBoxes = legend.map((l) => l.box);
+  if (process.env.RECODE_READER_DEBUG) console.error('legend', legend.map((l) => [l.text.text, l.color, l.box]));
 
   if (signal?.aborted) return refuse('cancelled');
 
@@ -333,11 +385,20 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (!clusters.length) return refuse('no marks found inside the plot area');
 
   const texts2 = (): TextItem[] => texts.filter((t) => t.text).map((t) => ({ text: t.text, box: [t.box.x, t.box.y, t.box.w, t.box.h], role: t.role, confidence: round(t.confidence), ...(t.rotation ? { rotation: t.rotation } : {}) }));
-  const seriesName = (color: Rgb, i: number) => {
-    let best: { d: number; name: string } | undefined;
-    for (const l of legend) { const d = dist(l.color, color); if (d < 60 && (!best || d < best.d)) best = { d, name: l.text.text }; }
-    return best?.name ?? `series ${i + 1}`;
+  // series ↔ legend entries: closest colours first, each entry used once
+  const nameCache = new Map<string, string>();
+  const assignNames = (colors: Rgb[]) => {
+    const pairs: { s: number; l: number; d: number }[] = [];
+    colors.forEach((c, s) => legend.forEach((l, li) => { const d = dist(l.color, c); if (d < 60) pairs.push({ s, l: li, d }); }));
+    pairs.sort((a, b) => a.d - b.d);
+    const usedS = new Set<number>(), usedL = new Set<number>();
+    for (const p of pairs) {
+      if (usedS.has(p.s) || usedL.has(p.l)) continue;
+      usedS.add(p.s); usedL.add(p.l);
+      nameCache.set(colors[p.s].join(','), legend[p.l].text.text);
+    }
   };
+  const seriesName = (color: Rgb, i: number) => nameCache.get(color.join(',')) ?? `series ${i + 1}`;
   const base = {
     title: title?.text,
     texts: texts2(),
@@ -383,6 +444,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     if (!bars.series.length) return refuse('no bars found');
     const catAxis: AxisReading = { scale: 'category', ticks: bars.categories.map((c, i) => ({ value: c, px: round(bars.catPx[i], 1), label: c })), categories: bars.categories, ...(horizontal ? (yTitle ? { title: yTitle.text } : {}) : xTitle ? { title: xTitle.text } : {}) };
     const valAxis = horizontal ? axisOf(xMap, xTitle, area.x, area.x + area.w) : axisOf(yMap, yTitle, area.y + area.h, area.y);
+    assignNames(bars.series.map((s) => s.color));
     const series: SeriesReading[] = bars.series.map((s, i) => ({ name: bars.series.length === 1 && !legend.length ? (valAxis.title ?? 'value') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
     const type: ChartType = horizontal ? 'horizontal bar' : bars.series.length === 1 ? 'bar' : bars.stacked ? 'stacked bar' : 'grouped bar';
     let conf = 0.9;
@@ -402,13 +464,24 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (!yMap) return refuse(`cannot read this chart: ${yReason || 'no numeric y axis'}`);
   // lines
   const lineClusters = clusters.filter((c) => {
-    const big = c.comps.reduce((a, k) => (k.area > a.area ? k : a), c.comps[0]);
+    // a thin line breaks into pieces between anti-aliased tones: close gaps of a pixel first
+    const blends = clusters.filter((o) => o === c || isBlend(o.color, c.color, bg, panel?.color));
+    const union = new Uint8Array(c.mask.length);
+    for (const o of blends) for (let i = 0; i < union.length; i++) if (o.mask[i]) union[i] = 1;
+    const grown = new Uint8Array(c.mask.length);
+    for (let i = W + 1; i < c.mask.length - W - 1; i++) if (union[i] || union[i - 1] || union[i + 1] || union[i - W] || union[i + W]) grown[i] = 1;
+    const gc = components(grown, W, H, img, 3);
+    if (!gc.length) return false;
+    const big = gc.reduce((a, k) => (k.area > a.area ? k : a), gc[0]);
+    if (w(big) >= 0.3 * area!.w && fill(big) < 0.6) return true;
     let x0 = Infinity, x1 = -Infinity;
     for (const k of c.comps) if (k.area >= 0.1 * big.area) { x0 = Math.min(x0, k.x0); x1 = Math.max(x1, k.x1); }
-    return x1 - x0 >= 0.3 * area!.w && fill(big) < 0.35 && c.comps.length <= 40;
+    return x1 - x0 >= 0.3 * area!.w && w(big) >= 0.2 * area!.w && fill(big) < 0.6 && c.comps.length <= 60;
   });
+  for (let i = lineClusters.length - 1; i >= 0; i--) if (lineClusters.some((o, j) => j !== i && o.n > lineClusters[i].n && isBlend(lineClusters[i].color, o.color, bg, panel?.color))) lineClusters.splice(i, 1);
   if (lineClusters.length) {
     const line = readLines(img, lineClusters, area, xMap, yMap, xCats);
+    assignNames(line.series.map((s) => s.color));
     for (const t of xCats) t.role = 'category';
     const series: SeriesReading[] = line.series.map((s, i) => ({ name: lineClusters.length === 1 && !legend.length ? (yTitle?.text ?? 'value') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
     const xAxis: AxisReading = xMap ? axisOf(xMap, xTitle, area.x, area.x + area.w) : { scale: 'category', ticks: xCats.map((t) => ({ value: t.text, px: round(cx(t.box), 1), label: t.text })), categories: xCats.map((t) => t.text), ...(xTitle ? { title: xTitle.text } : {}) };
@@ -420,6 +493,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   // scatter
   if (!xMap) return refuse(`cannot read this scatter chart: ${xReason || 'no numeric x axis'}`);
   const sc = readScatter(clusters, xMap, yMap, W);
+  assignNames(sc.series.map((s) => s.color));
   if (!sc.series.length) return refuse('no marks could be told apart');
   const series: SeriesReading[] = sc.series.map((s, i) => ({ name: sc.series.length === 1 && !legend.length ? (yTitle?.text ?? 'y') : seriesName(s.color, i), color: s.color.map(Math.round) as Rgb, points: s.points }));
   return {
@@ -456,9 +530,13 @@ function readBars(clusters: Cluster[], map: AxisMap, horizontal: boolean, area: 
   });
   // drop bars much thinner than the typical bar (pieces of outlines, error bars)
   const typical = median(bars.map((b) => b.s1 - b.s0));
-  const kept = bars.filter((b) => b.s1 - b.s0 >= 0.4 * typical);
+  let kept = bars.filter((b) => b.s1 - b.s0 >= 0.4 * typical);
+  // slivers of anti-aliased colour along another bar's end are not bars
+  const sameBand0 = (a: Bar, b: Bar) => Math.min(a.s1, b.s1) - Math.max(a.s0, b.s0) > 0.7 * Math.min(a.s1 - a.s0, b.s1 - b.s0);
+  kept = kept.filter((b) => b.hi - b.lo > 2 || !kept.some((o) => o !== b && o.hi - o.lo > 2 && sameBand0(o, b) && Math.min(Math.abs(o.lo - b.lo), Math.abs(o.hi - b.hi), Math.abs(o.lo - b.hi), Math.abs(o.hi - b.lo)) <= 3));
   // zero line in pixels
-  const zero = map.scale === 'log' ? undefined : toPx(map, 0);
+  const zero = map.scale === "log" ? undefined : toPx(map, 0);
+  if (process.env.RECODE_READER_DEBUG) console.error("bars", kept.map((b) => [b.c, b.s0, b.s1, b.lo, b.hi]));
   // stacked: bars of different colours share a band and touch end to end
   const sameBand = (a: Bar, b: Bar) => Math.min(a.s1, b.s1) - Math.max(a.s0, b.s0) > 0.7 * Math.min(a.s1 - a.s0, b.s1 - b.s0);
   let touching = 0, sharing = 0;
@@ -571,7 +649,7 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       // vertices: where the curve bends (Douglas–Peucker), then their common step
       const pts: [number, number][] = [];
       for (let x = first; x <= last; x++) { const y = ys[x - x0]; if (y !== undefined) pts.push([x, y]); }
-      const keep = simplify(pts, Math.max(1.2, 0.6 * lw));
+      const keep = simplify(pts, Math.max(2, 0.8 * lw));
       const start = first + Math.min(lw, 3) / 2, end = last - Math.min(lw, 3) / 2;
       const diffs = keep.slice(1).map((p, i) => p[0] - keep[i][0]).filter((d) => d >= 3);
       let step = end - start;
@@ -583,7 +661,9 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
         if (n < 1) continue;
         const sAdj = (end - start) / n;
         const score = diffs.filter((d) => Math.abs(d / sAdj - Math.round(d / sAdj)) * sAdj <= 1.5).length / diffs.length;
-        if (score > bestScore + 1e-9 || (Math.abs(score - bestScore) < 1e-9 && sAdj > step)) { bestScore = score; step = sAdj; }
+        // the longest step that explains most gaps between bends
+        const good = score >= 0.8;
+        if ((good && (bestScore < 0.8 || sAdj > step)) || (!good && bestScore < 0.8 && score > bestScore)) { bestScore = score; step = sAdj; }
       }
       if (bestScore < 0.8 && diffs.length) warnings.push('the line\'s vertices are not evenly spaced: points are read at its bends');
       if (bestScore >= 0.8 || !diffs.length) {
@@ -762,6 +842,9 @@ function readPie(img: RgbaImage, bg: Rgb, texts: Txt[], legend: { text: Txt; col
       if (best) { used.add(best); labelTexts.push(best); label = best.text; }
     }
     if (!label) warnings.push(`slice ${i + 1} has no label`);
+    // "Brown (220)", "Brown: 37%": the name, the number written with it stays in the texts
+    const named = label ? /^(.*?\S)\s*(?:\(\s*[-\d.,%\s]+\)|:\s*[-\d.,%\s]+)$/.exec(label) : null;
+    if (named) label = named[1];
     return { label: label ?? `slice ${i + 1}`, share: (q.end - q.start) / total, px: [round(ccx + 0.6 * r * Math.sin(t), 1), round(ccy - 0.6 * r * Math.cos(t), 1)] as [number, number], start: q.start };
   });
   // clockwise from the top: the slice holding 12 o'clock first

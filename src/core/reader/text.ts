@@ -41,7 +41,7 @@ export function findGlyphs(img: RgbaImage, bgLuma: number): { glyphs: Component[
     const f = fill(c);
     if (cw >= 6 && ch >= 5 && isFrame(c, img.width)) continue; // outlines of short bars, boxes
     if (cw >= 5 && ch >= 5 && f > 0.9) continue; // filled squares: legend swatches, small bars
-    if (cw >= 4 && ch >= 4 && Math.abs(cw - ch) <= 1 && f > 0.7) continue; // filled dots: markers
+    if (cw >= 4 && ch >= 4 && Math.abs(cw - ch) <= 1 && f > 0.7 && cornersEmpty(c, img.width)) continue; // filled dots: markers
     if (luma(c.color) > limit) continue;
     glyphs.push(c);
   }
@@ -60,6 +60,12 @@ function isFrame(c: Component, W: number): boolean {
   }
   const cover = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
   return cover(top) > 0.85 && cover(bot) > 0.85 && cover(lef) > 0.85 && cover(rig) > 0.85;
+}
+
+function cornersEmpty(c: Component, W: number): boolean {
+  const corners = new Set([c.y0 * W + c.x0, c.y0 * W + c.x1, c.y1 * W + c.x0, c.y1 * W + c.x1]);
+  for (const i of c.pixels) if (corners.has(i)) return false;
+  return true;
 }
 
 interface Group { box: Box; parts: Component[] }
@@ -94,7 +100,7 @@ export function groupGlyphs(glyphs: Component[], dashes: Component[]): { box: Bo
   // turned 90°: narrow groups stacked with small vertical gaps
   const out: { box: Box; rotation: 0 | 90; glyphs: number }[] = [];
   const used = new Set<Group>();
-  const narrow = groups.filter((g) => g.box.w <= 2.2 * g.box.h || g.parts.length <= 2);
+  const narrow = groups.filter((g) => g.box.w >= 4 && (g.box.w <= 2.2 * g.box.h || g.parts.length <= 2));
   narrow.sort((a, b) => a.box.y - b.box.y);
   for (let i = 0; i < narrow.length; i++) {
     const a = narrow[i];
