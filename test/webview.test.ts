@@ -491,6 +491,11 @@ test('the reading of a run with no model: the overlay, the data table, the note 
     await send(page, { type: 'reading-failed', reason: 'no axes found' });
     await page.waitForFunction(() => /no axes found/.test(document.querySelector('[data-testid=reading-failed]')?.textContent ?? ''));
     assert.match(await page.$eval('[data-testid=reading-failed]', (e) => e.textContent ?? ''), /could not read this image: no axes found/);
+    // with no model that ends the run: said once, as the run's error
+    await send(page, { type: 'run-ended', status: 'failed', error: 'cannot read this chart: no axes found (with no model configured, RECODE derenders with its chart reader alone)' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'failed');
+    assert.match(await page.$eval('[data-testid=error]', (e) => e.textContent ?? ''), /cannot read this chart: no axes found/);
+    assert.equal(await page.$eval('[data-testid=reading-failed]', (e) => (e as unknown as { hidden: boolean }).hidden), true);
     assert.deepEqual(errors, []);
   } finally {
     await close();

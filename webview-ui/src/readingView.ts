@@ -49,11 +49,13 @@ export class ReadingSection {
   render(s: PanelState): void {
     this.note.textContent = s.modelNote ?? '';
     this.note.hidden = !s.modelNote;
-    this.failed.textContent = s.readingError ? `The chart reader could not read this image: ${s.readingError}` : '';
-    this.failed.hidden = !s.readingError;
+    // a run that failed because the image could not be read says so once, in its error
+    const failedLine = s.readingError && !(s.status === 'failed' && s.error?.includes(s.readingError)) ? s.readingError : undefined;
+    this.failed.textContent = failedLine ? `The chart reader could not read this image: ${failedLine}` : '';
+    this.failed.hidden = !failedLine;
     const r = s.reading;
     this.body.hidden = !r;
-    this.root.hidden = !r && !s.readingError && !s.modelNote;
+    this.root.hidden = !r && !failedLine && !s.modelNote;
     if (!r || r === this.shown) return;
     this.shown = r;
     this.summary.textContent = `${r.chartType}${r.title ? ` · “${r.title}”` : ''} · confidence ${r.confidence.toFixed(2)}`;
