@@ -36,7 +36,13 @@ export function noModelConfigured(env: Record<string, string | undefined>): bool
 /** A warm OCR engine for one command (when `use`), ended when it is done (so the process can exit). */
 export async function withOcr<T>(use: boolean, fn: (ocr: Ocr | undefined) => Promise<T>): Promise<T> {
   if (!use) return fn(undefined);
-  const ocr = await createOcr();
+  let ocr: Ocr;
+  try {
+    ocr = await createOcr();
+  } catch {
+    // the reader tries again and says why it cannot read; a model's run goes on without it
+    return fn(undefined);
+  }
   try {
     return await fn(ocr);
   } finally {
