@@ -86,6 +86,10 @@ export function fitAxis(labels: { px: number; label: string }[]): AxisMap | { re
     return { reason: `the tick labels disagree: only ${fit.inliers.length} of ${parsed.length} (${parsed.map((p) => p.label).join(', ')}) fit one ${scale} scale` };
   }
   const map: AxisMap = { scale, a: fit.a, b: fit.b, ticks: [], repaired: [], dropped: [], percent: percent > parsed.length / 2 };
+  // the spacing of tick values (in data units, or decades on a log axis)
+  const inl = fit.inliers.map((i) => parsed[i].value).sort((p, q) => p - q);
+  const gaps = inl.slice(1).map((v, i) => v - inl[i]).filter((d) => d > 0).sort((p, q) => p - q);
+  const step = gaps.length ? gaps[Math.floor(gaps.length / 2)] : Math.abs(inl[inl.length - 1] - inl[0]);
   for (let i = 0; i < parsed.length; i++) {
     const s = parsed[i];
     if (fit.inliers.includes(i)) { map.ticks.push(s); continue; }
@@ -93,7 +97,9 @@ export function fitAxis(labels: { px: number; label: string }[]): AxisMap | { re
     const want = toData(map, s.px);
     const ratio = s.value / want;
     const k = Math.round(Math.log10(Math.abs(ratio)));
-    if (k !== 0 && ratio > 0 && Math.abs(Math.log10(ratio) - k) < 0.02) {
+    const fixed = s.value / 10 ** k;
+    const close = scale === 'log' ? Math.abs(Math.log10(fixed / want)) < 0.02 : Math.abs(fixed - want) <= 0.2 * step;
+    if (k !== 0 && ratio > 0 && close) {
       map.ticks.push({ ...s, value: s.value / 10 ** k });
       map.repaired.push(`${s.label} → ${s.value / 10 ** k}`);
     } else map.dropped.push(s.label);

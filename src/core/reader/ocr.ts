@@ -5,6 +5,7 @@
  * border, single-line mode (PSM 7); measured in shared/notes/ocr-offline.md.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { encodePng } from '../image';
 import type { RgbaImage } from '../types';
@@ -35,8 +36,8 @@ export function ocrPaths(): { workerPath?: string; langPath: string } {
   if (existsSync(join(shipped, 'worker.js')) && existsSync(join(shipped, 'eng.traineddata.gz'))) {
     return { workerPath: join(shipped, 'worker.js'), langPath: shipped };
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dir = dirname(require.resolve('@tesseract.js-data/eng/package.json'));
+  // (createRequire: the bundler leaves this look-up to run time, in node_modules during development)
+  const dir = dirname(createRequire(__filename).resolve('@tesseract.js-data/eng/package.json'));
   return { langPath: join(dir, '4.0.0_best_int') };
 }
 

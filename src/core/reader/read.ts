@@ -100,17 +100,18 @@ function plotAreaFromInk(img: RgbaImage, bg: Rgb, texts: TextBox[]): Box | undef
     for (const c of comps) {
       if (use.includes(c)) continue;
       if (c.x0 >= x0 && c.x1 <= x1 && c.y0 >= y0 && c.y1 <= y1) continue;
-      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
+      if (c.x1 >= x0 - 0.05 * W && c.x0 <= x1 + 0.05 * W && c.y0 >= y0 && c.y1 <= y1 && c.area >= 12 && Math.min(w(c), h(c)) >= 3) { x0 = Math.min(x0, c.x0); x1 = Math.max(x1, c.x1); grew = true; }
     }
   }
   // axis lines and frames: a long run within 15 px of an edge is the edge (tick marks stick out past it)
   const colCount = (x: number) => { let n = 0; for (let y = y0; y <= y1; y++) n += mask[y * W + x]; return n; };
   const rowCount = (y: number) => { let n = 0; for (let x = x0; x <= x1; x++) n += mask[y * W + x]; return n; };
   const hh = y1 - y0 + 1, ww = x1 - x0 + 1;
-  for (let k = 0; k < 15; k++) if (colCount(x0 + k) >= 0.3 * hh) { x0 += k; break; }
-  for (let k = 0; k < 15; k++) if (colCount(x1 - k) >= 0.3 * hh) { x1 -= k; break; }
-  for (let k = 0; k < 15; k++) if (rowCount(y1 - k) >= 0.3 * ww) { y1 -= k; break; }
-  for (let k = 0; k < 15; k++) if (rowCount(y0 + k) >= 0.3 * ww) { y0 += k; break; }
+  // (stray pieces of text outside the frame are skipped over when only sparse columns lie between)
+  for (let k = 0; k < 60; k++) { const n = colCount(x0 + k); if (n >= 0.3 * hh) { x0 += k; break; } if (n >= 0.1 * hh && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = colCount(x1 - k); if (n >= 0.3 * hh) { x1 -= k; break; } if (n >= 0.1 * hh && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = rowCount(y1 - k); if (n >= 0.3 * ww) { y1 -= k; break; } if (n >= 0.1 * ww && k >= 15) break; }
+  for (let k = 0; k < 60; k++) { const n = rowCount(y0 + k); if (n >= 0.3 * ww) { y0 += k; break; } if (n >= 0.1 * ww && k >= 15) break; }
   if (x1 - x0 < 20 || y1 - y0 < 20) return undefined;
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
@@ -133,7 +134,8 @@ function markClusters(img: RgbaImage, area: Box, bg: Rgb, panel: Rgb | undefined
   const skip = new Uint8Array(img.width * img.height).fill(1);
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) skip[y * W + x] = 0;
   for (const t of texts) {
-    if (t.role === 'value label' || t.role === 'legend' || t.role === 'other' || t.role === 'title') {
+    // (pieces of steep lines can pass for letters: only confident text is cut out of the marks)
+    if (t.role === 'value label' || t.role === 'legend' || t.role === 'title' || (t.role === 'other' && t.confidence >= 0.75 && (t.text.match(/[A-Za-z0-9]/g) ?? []).length >= 3)) {
       for (let y = Math.max(0, t.box.y - 1); y < Math.min(img.height, t.box.y + t.box.h + 1); y++) {
         for (let x = Math.max(0, t.box.x - 1); x < Math.min(W, t.box.x + t.box.w + 1); x++) skip[y * W + x] = 1;
       }
@@ -237,7 +239,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
   for (const t of texts) {
     if (t.role !== 'other' || t.rotation !== 0 || !t.text) continue;
     const th = t.box.h;
-    const sx0 = Math.max(0, Math.round(t.box.x - 3.5 * th)), sx1 = Math.round(t.box.x - 1);
+    const sx0 = Math.max(0, Math.round(t.box.x - 5 * th)), sx1 = Math.round(t.box.x - 1);
     const sy0 = Math.max(0, Math.round(t.box.y - 0.3 * th)), sy1 = Math.min(img.height - 1, Math.round(t.box.y + 1.3 * th));
     const hist = new Map<string, { c: Rgb; xs: number[]; ys: number[] }>();
     for (let y = sy0; y <= sy1; y++) {
@@ -254,6 +256,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
       }
     }
     const best0 = [...hist.values()].sort((a, b) => b.xs.length - a.xs.length)[0];
+    if (process.env.RECODE_READER_DEBUG) console.error("swatch?", t.text, best0 && [best0.c, best0.xs.length, Math.min(...best0.xs), Math.max(...best0.xs), Math.min(...best0.ys), Math.max(...best0.ys)]);
     if (!best0 || best0.xs.length < 8) continue;
     // the swatch's box: rows and columns holding at least 2 of its pixels
     const rowsN = new Map<number, number>(), colsN = new Map<number, number>();
@@ -266,7 +269,7 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
     if (bh > 1.6 * th || bw > 3.5 * th) continue;
     // the swatch must be separate from what lies left of it (not the end of a bar)
-    const leftX = best.x0 - 2;
+    const leftX = best.x0 - 3;
     if (leftX >= 0) {
       const p = (Math.round((best.y0 + best.y1) / 2) * img.width + leftX) * 4;
       if (dist([img.data[p], img.data[p + 1], img.data[p + 2]], best.c) < 40) continue;
@@ -312,7 +315,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   const warnings: string[] = [];
 
   // ---- plot area
-  let area = panel?.box ?? plotAreaFromInk(img, bg, raw.filter((t) => t.text.length > 0 || t.glyphs > 1));
+  let area = panel?.box ?? plotAreaFromInk(img, bg, raw);
   if (!area) return refuse('no plot area found: nothing but text is drawn');
 
   // ---- candidate tick labels beside the axes
@@ -333,6 +336,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (numericShare(xRow) >= 0.5) for (const t of xRow) await numericAgain(img, ocr, t);
 
   let yMap: AxisMap | undefined, xMap: AxisMap | undefined;
+  if (process.env.RECODE_READER_DEBUG) console.error("area0", area, "yCol", yCol.map((t) => t.text), "xRow", xRow.map((t) => t.text));
   let yReason = '', xReason = '';
   if (yCol.length >= 2 && numericShare(yCol) >= 0.5) {
     const f = fitAxis(yCol.map((t) => ({ px: cy(t.box), label: t.text })));
@@ -375,8 +379,25 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
   if (signal?.aborted) return refuse('cancelled');
 
   // ---- marks
+  // the legend's region (its swatches and names) holds no marks
+  let legendRegion: Box | undefined;
+  for (const l of legend) {
+    for (const b of [l.box, l.text.box]) {
+      if (!legendRegion) legendRegion = { ...b };
+      else {
+        const x = Math.min(legendRegion.x, b.x), y = Math.min(legendRegion.y, b.y);
+        legendRegion = { x, y, w: Math.max(legendRegion.x + legendRegion.w, b.x + b.w) - x, h: Math.max(legendRegion.y + legendRegion.h, b.y + b.h) - y };
+      }
+    }
+  }
+  const inLegend = (k: { x0: number; x1: number; y0: number; y1: number }) => !!legendRegion && k.x0 >= legendRegion.x - 4 && k.x1 <= legendRegion.x + legendRegion.w + 4 && k.y0 >= legendRegion.y - 4 && k.y1 <= legendRegion.y + legendRegion.h + 4;
   const clusters = markClusters(img, area, bg, panel?.color, texts).map((c) => {
-    c.comps = c.comps.filter((k) => !legendBoxes.some((b) => k.x0 >= b.x - 2 && k.x1 <= b.x + b.w + 2 && k.y0 >= b.y - 2 && k.y1 <= b.y + b.h + 2));
+    if (legendRegion) {
+      for (let y = Math.max(0, legendRegion.y - 3); y < Math.min(H, legendRegion.y + legendRegion.h + 3); y++) {
+        for (let x = Math.max(0, legendRegion.x - 3); x < Math.min(W, legendRegion.x + legendRegion.w + 3); x++) c.mask[y * W + x] = 0;
+      }
+    }
+    c.comps = c.comps.filter((k) => !inLegend(k) && !legendBoxes.some((b) => k.x0 >= b.x - 2 && k.x1 <= b.x + b.w + 2 && k.y0 >= b.y - 2 && k.y1 <= b.y + b.h + 2));
     c.n = c.comps.reduce((s, k) => s + k.area, 0);
     return c;
   }).filter((c) => c.n >= 12);
@@ -473,6 +494,7 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     const gc = components(grown, W, H, img, 3);
     if (!gc.length) return false;
     const big = gc.reduce((a, k) => (k.area > a.area ? k : a), gc[0]);
+    if (process.env.RECODE_READER_DEBUG) console.error("linecheck", c.color.map(Math.round), blends.length, gc.length, w(big), h(big), fill(big).toFixed(3));
     if (w(big) >= 0.3 * area!.w && fill(big) < 0.6) return true;
     let x0 = Infinity, x1 = -Infinity;
     for (const k of c.comps) if (k.area >= 0.1 * big.area) { x0 = Math.min(x0, k.x0); x1 = Math.max(x1, k.x1); }
@@ -629,12 +651,14 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
     // the curve: per column, the middle of the cluster's pixels
     const x0 = Math.round(area.x), x1 = Math.round(area.x + area.w);
     const ys: (number | undefined)[] = [];
+    const tops: number[] = [], bottoms: number[] = [];
     const thick: number[] = [];
     let first = -1, last = -1;
     for (let x = x0; x < x1; x++) {
-      let s = 0, n = 0;
-      for (let y = Math.round(area.y); y < area.y + area.h; y++) if (cl.mask[y * W + x]) { s += y; n++; }
+      let s = 0, n = 0, top = Infinity, bottom = -Infinity;
+      for (let y = Math.round(area.y); y < area.y + area.h; y++) if (cl.mask[y * W + x]) { s += y; n++; top = Math.min(top, y); bottom = Math.max(bottom, y); }
       ys.push(n ? s / n : undefined);
+      tops.push(top); bottoms.push(bottom);
       if (n) { thick.push(n); if (first < 0) first = x; last = x; }
     }
     const lw = median(thick);
@@ -672,8 +696,16 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       } else xs = keep.map((p) => p[0]);
     }
     const points: { x: string | number; y: number }[] = [];
+    const half = xs.length > 1 ? Math.max(2, (xs[1] - xs[0]) / 2) : 4;
     xs.forEach((x, i) => {
-      const y = yAt(x);
+      let y = yAt(x);
+      // at a peak or a dip the vertex is the line's outer edge (less half its width), not the column's middle
+      const before = yAt(x - half), after = yAt(x + half), k = Math.round(x) - x0;
+      if (y !== undefined && before !== undefined && after !== undefined && Number.isFinite(tops[k])) {
+        const halfLw = Math.min(lw, 4) / 2;
+        if (before > y && after > y) y = tops[k] + halfLw;
+        else if (before < y && after < y) y = bottoms[k] - halfLw;
+      }
       if (y === undefined) return;
       let xv: string | number = !xMap && xCats.length ? xCats[i].text : xMap ? toData(xMap, x) : i + 1;
       if (typeof xv === 'number' && xMap) {
