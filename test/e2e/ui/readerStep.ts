@@ -119,6 +119,9 @@ export async function derenderWithoutModel(ctx: ReaderStepContext): Promise<void
     });
     assert.equal(s.best.length, 1);
     assert.ok(s.sources.some((o) => /reader/.test(o)), `no reader candidate among ${JSON.stringify(s.sources)}`);
+    // the reading (note, overlay, table) in view for the screenshot
+    await panel.evaluate(() => (document.querySelector('[data-testid=reading]') as unknown as { scrollIntoView(o: object): void } | null)?.scrollIntoView({ block: 'start' }));
+    await sleep(300);
     await page.screenshot({ path: path.join(config.artifacts, 'ui-reader-no-model.png') });
   });
 }
