@@ -459,9 +459,10 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
     const horizontal = !!xMap && !yMap;
     const valueMap = horizontal ? xMap! : yMap;
     if (!valueMap) return refuse(`cannot read this bar chart: ${yReason || 'no value axis'}`);
-    const cats = horizontal ? yCats : xCats;
+    // numbers under vertical bars (years) name categories, they are not an x scale
+    const cats = horizontal ? (yCats.length ? yCats : [...yCol].sort((a, b) => cy(a.box) - cy(b.box))) : xCats.length ? xCats : [...xRow].sort((a, b) => cx(a.box) - cx(b.box));
     for (const t of cats) t.role = 'category';
-    const bars = readBars(clusters, valueMap, horizontal, area, cats);
+    const bars = readBars(clusters, valueMap, horizontal, area, cats, bg, panel?.color);
     if (!bars.series.length) return refuse('no bars found');
     const catAxis: AxisReading = { scale: 'category', ticks: bars.categories.map((c, i) => ({ value: c, px: round(bars.catPx[i], 1), label: c })), categories: bars.categories, ...(horizontal ? (yTitle ? { title: yTitle.text } : {}) : xTitle ? { title: xTitle.text } : {}) };
     const valAxis = horizontal ? axisOf(xMap, xTitle, area.x, area.x + area.w) : axisOf(yMap, yTitle, area.y + area.h, area.y);
@@ -530,13 +531,15 @@ async function readWith(img: RgbaImage, ocr: Ocr, signal?: AbortSignal): Promise
 
 // ---------------------------------------------------------------------------------------------
 
-function readBars(clusters: Cluster[], map: AxisMap, horizontal: boolean, area: Box, cats: Txt[]) {
+function readBars(clusters: Cluster[], map: AxisMap, horizontal: boolean, area: Box, cats: Txt[], bg: Rgb, panel?: Rgb) {
   type Bar = { c: number; k: Component; mid: number; lo: number; hi: number; s0: number; s1: number };
   const bars: Bar[] = [];
   const rectOf = (c: Cluster) => c.comps.filter(isRect).reduce((s, k) => s + k.area, 0);
   let barClusters = clusters.filter((c) => c.comps.some(isRect) && rectOf(c) >= 0.5 * c.n);
   const most = Math.max(0, ...barClusters.map(rectOf));
-  barClusters = barClusters.filter((c) => rectOf(c) >= 0.05 * most);
+  barClusters = barClusters.filter((c) => rectOf(c) >= 0.01 * most);
+  // a colour between a bigger bar colour and the page is that bar's anti-aliased edge
+  barClusters = barClusters.filter((c) => !barClusters.some((o) => o !== c && rectOf(o) > 3 * rectOf(c) && isBlend(c.color, o.color, bg, panel)));
   // black outlines around coloured bars are not a series
   if (barClusters.some((c) => !(luma(c.color) < 50 && saturation(c.color) < 30))) barClusters = barClusters.filter((c) => !(luma(c.color) < 50 && saturation(c.color) < 30));
   barClusters.forEach((c, ci) => {
