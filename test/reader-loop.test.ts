@@ -110,9 +110,21 @@ function matchedByCategory(fixtureCsv: string, readCsv: string, tol: number, sha
   const range = share ? 1 : Math.max(...vals) - Math.min(0, ...vals);
   let matched = 0;
   const detail: string[] = [];
+  // numeric x (years): the read x nearest to the table's, within a quarter of the table's step
+  const wantXs = [...want.keys()].map(Number);
+  const step = wantXs.every(Number.isFinite) && wantXs.length > 1 ? Math.min(...wantXs.slice(1).map((x, i) => Math.abs(x - wantXs[i]))) : 0;
+  const gotXY = parseCsv(readCsv).slice(1).map((r) => [Number(r[0]), Number(r[r.length - 1])] as const);
+  const nearest = (x: number): number | undefined => {
+    let best: [number, number] | undefined;
+    for (const [gx, gv] of gotXY) {
+      const d = Math.abs(gx - x);
+      if (Number.isFinite(d) && d <= step / 4 && (!best || d < best[0])) best = [d, gv];
+    }
+    return best?.[1];
+  };
   for (const [k, v] of want) {
     // a label may carry more than the category (a pie's "Brown (220)")
-    const g = got.get(k) ?? [...got].find(([gk]) => gk.startsWith(k))?.[1];
+    const g = got.get(k) ?? (step > 0 ? nearest(Number(k)) : [...got].find(([gk]) => gk.startsWith(k))?.[1]);
     const ok = g !== undefined && Math.abs(g / gs - v / ws) <= tol * range;
     if (ok) matched++;
     detail.push(`${k}: ${v / ws} vs ${g === undefined ? 'missing' : g / gs}${ok ? '' : ' ✗'}`);
