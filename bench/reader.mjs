@@ -108,7 +108,12 @@ function score(entry, truth0, reading) {
       for (const c of cand) { if (ti.has(c.i) || used.has(c.j) || c.d > 0.05) continue; ti.add(c.i); used.add(c.j); pairs.push([ts.points[c.i], ps.points[c.j]]); }
       return pairs;
     }
-    for (const t of ts.points) { const p = ps.points.find((q) => sameX(q.x, t.x)); if (p) pairs.push([t, p]); }
+    // the point at the same category, or at the nearest numeric x within tolerance
+    for (const t of ts.points) {
+      const cands = ps.points.filter((q) => sameX(q.x, t.x));
+      const p = cands.sort((a, b) => Math.abs(Number(a.x) - Number(t.x)) - Math.abs(Number(b.x) - Number(t.x)))[0];
+      if (p) pairs.push([t, p]);
+    }
     return pairs;
   };
   // series assignment: the one with most values within 2 %

@@ -665,6 +665,17 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       if (n) { thick.push(n); if (first < 0) first = x; last = x; }
     }
     const lw = median(thick);
+    // markers on the line (points joined by lines): round blobs much thicker than the line
+    const cnt = ys.map((_, k) => (Number.isFinite(tops[k]) ? bottoms[k] - tops[k] + 1 : 0));
+    const markerXs: number[] = [];
+    for (let k = 0; k < cnt.length; ) {
+      if (cnt[k] < Math.max(1.6 * lw, lw + 2)) { k++; continue; }
+      let e = k;
+      while (e + 1 < cnt.length && cnt[e + 1] >= Math.max(1.6 * lw, lw + 2)) e++;
+      const gw = e - k + 1, gh = Math.max(...cnt.slice(k, e + 1));
+      if (gw >= 3 && Math.abs(gw - gh) <= 0.4 * Math.max(gw, gh) && gh <= 8 * lw) markerXs.push(x0 + (k + e) / 2);
+      k = e + 1;
+    }
     const yAt = (x: number) => {
       const k = Math.round(x) - x0;
       for (let d = 0; d <= 3; d++) { const v = ys[k - d] ?? ys[k + d]; if (v !== undefined) return v; }
@@ -672,6 +683,7 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
     };
     let xs: number[];
     if (!xMap && xCats.length) xs = xCats.map((t) => cx(t.box));
+    else if (markerXs.length >= 3) xs = markerXs;
     else {
       // vertices: where the curve bends (Douglas–Peucker), then their common step
       const pts: [number, number][] = [];
@@ -713,7 +725,7 @@ function readLines(img: RgbaImage, clusters: Cluster[], area: Box, xMap: AxisMap
       let xv: string | number = !xMap && xCats.length ? xCats[i].text : xMap ? toData(xMap, x) : i + 1;
       if (typeof xv === 'number' && xMap) {
         // data x values: round to the step's precision
-        const stepData = xs.length > 1 ? Math.abs(toData(xMap, xs[1]) - toData(xMap, xs[0])) : 1;
+        const stepData = xs.length > 1 ? Math.min(...xs.slice(1).map((v, j) => Math.abs(toData(xMap, v) - toData(xMap, xs[j])))) : 1;
         const nice = niceStep(stepData);
         if (Math.abs(nice - stepData) / stepData < 0.08) xv = round(Math.round(xv / nice) * nice, 6);
         else xv = round(xv, 4);
