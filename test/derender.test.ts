@@ -1,5 +1,7 @@
 // The whole loop on a real chart (R's InsectSprays bar chart), with the real openai client against
-// the scripted server and real matplotlib (Debian's, through the local python renderer).
+// the scripted server and real matplotlib (Debian's, through the local python renderer). These tests
+// are about the model's part of the loop, so the chart reader is off here (reader: false); the reader
+// in the loop is tested in reader-loop.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, readdirSync, existsSync } from 'node:fs';
@@ -35,7 +37,7 @@ function scriptedRun(server: ScriptedServer, opts: { rounds?: number; numeric?: 
   const run = derender(
     { image: new Uint8Array(chart), imageName: 'insectsprays-bar.png', question: opts.question ?? QUESTION },
     { model, renderer },
-    { candidates: 3, rounds: opts.rounds ?? 1, numericRefineBudget: opts.numeric ?? 0 },
+    { candidates: 3, rounds: opts.rounds ?? 1, numericRefineBudget: opts.numeric ?? 0, reader: false },
     (e) => events.push(e),
   );
   return { run, events };
@@ -104,7 +106,7 @@ test('derender: numeric refinement never makes the score worse', async () => {
   try {
     const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
     const events: RunEvent[] = [];
-    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 1, rounds: 0, numericRefineBudget: 8 }, (e) => events.push(e));
+    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 1, rounds: 0, numericRefineBudget: 8, reader: false }, (e) => events.push(e));
     assert.equal(outcome.error, undefined);
     const first = (events.find((e) => e.type === 'candidate-scored') as Extract<RunEvent, { type: 'candidate-scored' }>).score.score;
     assert.ok(outcome.summary!.score.score >= first);
@@ -138,7 +140,7 @@ test('derender: replies with no code fail those candidates; the run goes on with
   try {
     const events: RunEvent[] = [];
     const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
-    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, rounds: 0, numericRefineBudget: 0 }, (e) => events.push(e));
+    const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, rounds: 0, numericRefineBudget: 0, reader: false }, (e) => events.push(e));
     assert.equal(outcome.error, undefined);
     const failed = events.filter((e): e is Extract<RunEvent, { type: 'candidate-failed' }> => e.type === 'candidate-failed');
     assert.deepEqual(failed.map((f) => f.stage), ['generate', 'generate']);
@@ -190,7 +192,7 @@ test('derender: the model critic breaks a near-tie and its notes reach the refin
   });
   try {
     const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'k', retryBaseMs: 10, supportsN: true });
-    const opts = { candidates: 2, rounds: 1, numericRefineBudget: 0, modelCritic: true, nearTie: 0.5 };
+    const opts = { candidates: 2, rounds: 1, numericRefineBudget: 0, modelCritic: true, nearTie: 0.5, reader: false };
     const outcome = await derender({ image: new Uint8Array(chart) }, { model, renderer }, opts, (e) => events.push(e));
     assert.equal(outcome.error, undefined);
     const [pixelBest, pixelSecond] = scores().sort((a, b) => b.score - a.score);
@@ -247,7 +249,7 @@ test('derender: cancelling while a program renders (an endless loop) stops withi
     const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
     const ac = new AbortController();
     const events: RunEvent[] = [];
-    const p = derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, renderTimeLimitMs: 120_000 }, (e) => events.push(e), ac.signal);
+    const p = derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, renderTimeLimitMs: 120_000, reader: false }, (e) => events.push(e), ac.signal);
     // wait until a program is running: the python process whose CPU time grows
     for (let i = 0; i < 200 && !events.some((e) => e.type === 'stage' && e.stage === 'render'); i++) await new Promise((r) => setTimeout(r, 50));
     let spinning: number[] = [];
@@ -310,7 +312,7 @@ test('CLI: derender a fixture chart against the scripted server and print the co
   });
   try {
     const out = join(mkdtempSync(join(tmpdir(), 'recode-cli-')), 'run');
-    const r = await runCli(['derender', join(FIXTURES, 'insectsprays-bar.png'), '-q', QUESTION, '-n', '2', '-k', '1', '--numeric-budget', '0', '--renderer', 'python', '--python', SYSTEM_PYTHON, '--out', out], {
+    const r = await runCli(['derender', join(FIXTURES, 'insectsprays-bar.png'), '-q', QUESTION, '-n', '2', '-k', '1', '--numeric-budget', '0', '--no-reader', '--renderer', 'python', '--python', SYSTEM_PYTHON, '--out', out], {
       RECODE_BASE_URL: server.url,
       RECODE_MODEL: 'scripted-vision',
       RECODE_API_KEY: 'k',
@@ -325,8 +327,8 @@ test('CLI: derender a fixture chart against the scripted server and print the co
   }
 });
 
-test('CLI: with no model configured, derender says exactly how to configure one (non-zero exit, one line)', async () => {
-  const r = await runCli(['derender', join(FIXTURES, 'insectsprays-bar.png')], {});
+test('CLI: with no model configured and the chart reader turned off, derender says exactly how to configure one (non-zero exit, one line)', async () => {
+  const r = await runCli(['derender', join(FIXTURES, 'insectsprays-bar.png'), '--no-reader'], {});
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^recode: No model configured\. Set RECODE_BASE_URL .*RECODE_MODEL .*RECODE_API_KEY/);
   assert.equal(r.stderr.trim().split('\n').length, 1);

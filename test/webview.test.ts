@@ -20,6 +20,9 @@ import { panelHtml } from '../src/extension/html';
 import { initialPanelState } from '../src/shared/panelState';
 import type { HostMessage, PanelState, WebviewMessage, WorkerConfig } from '../src/shared/protocol';
 import { ROOT, FIXTURES } from './support/paths';
+import { runReadStage } from '../src/core/read';
+import { readingView } from '../src/extension/readingView';
+import { decodeImage } from '../src/core/image';
 import { CHROMIUM, CHROMIUM_FLAGS } from './e2e/browser';
 
 // The little of the page's DOM the page-side callbacks use (the project has no DOM lib); module-scoped.
@@ -553,6 +556,51 @@ test('a WebP original is decoded by the panel and sent back as a PNG of the same
     assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
     assert.equal(bytes.readUInt32BE(16), 320);
     assert.equal(bytes.readUInt32BE(20), 200);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('the reading of a run with no model: the overlay, the data table, the note that questions need a model, and the export buttons', async () => {
+  // a real reading of the fixture chart, as the host sends it
+  const read = await runReadStage(decodeImage(new Uint8Array(png('insectsprays-bar.png'))), { promptText: false });
+  assert.ok(read.result.ok, read.result.ok ? '' : read.result.reason);
+  const reading = readingView(read.result.reading, read.overlayPng);
+  const { page, errors, close } = await openPanel();
+  try {
+    await send(page, { type: 'state', state: { ...startState(), question: undefined } });
+    await page.waitForSelector('[data-testid=run-status]');
+    // before anything was read the section is hidden
+    assert.equal(await page.$eval('[data-testid=reading]', (e) => (e as unknown as { hidden: boolean }).hidden), true);
+    await send(page, { type: 'model-note', note: 'No model configured: this is the chart reader’s program. Questions need a model.' });
+    await send(page, { type: 'reading', reading });
+    // a cell that looks like markup stays text
+    await send(page, { type: 'reading', reading: { ...reading, warnings: ['<img src=x onerror="window.__xss=1">'] } });
+    await page.waitForFunction(() => (document.querySelector('[data-testid=overlay]')?.naturalWidth ?? 0) > 0 && /onerror/.test(document.querySelector('.reading-warnings')?.textContent ?? ''));
+    assert.match(await page.$eval('[data-testid=model-note]', (e) => e.textContent ?? ''), /Questions need a model/);
+    const head = await page.$$eval('[data-testid=reading-table] thead th', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(head, reading.table.columns);
+    const firstColumn = await page.$$eval('[data-testid=reading-table] tbody tr', (els) => els.map((e) => e.querySelector('th')?.textContent));
+    assert.deepEqual(firstColumn, reading.table.rows.map((r) => r[0]));
+    assert.match(await page.$eval('[data-testid=reading-summary]', (e) => e.textContent ?? ''), new RegExp(`^${reading.chartType}`));
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    await page.screenshot({ path: path.join(SHOTS, 'recode-panel-reading.png'), fullPage: true });
+    await page.click('[data-testid=export-reading-csv]');
+    await page.click('[data-testid=export-reading-json]');
+    const types = (await posted(page)).map((m) => JSON.stringify(m));
+    for (const want of [{ type: 'export-reading', format: 'csv' }, { type: 'export-reading', format: 'json' }]) {
+      assert.ok(types.includes(JSON.stringify(want)), `expected the page to post ${JSON.stringify(want)}`);
+    }
+    // the reader could not read another image: one sentence, the rest of the panel untouched
+    await send(page, { type: 'reading-failed', reason: 'no axes found' });
+    await page.waitForFunction(() => /no axes found/.test(document.querySelector('[data-testid=reading-failed]')?.textContent ?? ''));
+    assert.match(await page.$eval('[data-testid=reading-failed]', (e) => e.textContent ?? ''), /could not read this image: no axes found/);
+    // with no model that ends the run: said once, as the run's error
+    await send(page, { type: 'run-ended', status: 'failed', error: 'cannot read this chart: no axes found (with no model configured, RECODE derenders with its chart reader alone)' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'failed');
+    assert.match(await page.$eval('[data-testid=error]', (e) => e.textContent ?? ''), /cannot read this chart: no axes found/);
+    assert.equal(await page.$eval('[data-testid=reading-failed]', (e) => (e as unknown as { hidden: boolean }).hidden), true);
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -1,6 +1,8 @@
 /**
  * The `recode` command line, on the same engine as the extension:
  *   recode derender IMAGE [--question Q] …     the whole loop; writes program, answer, renders, run record
+ *                                              (no model configured: the chart reader's program, data.csv, overlay.png)
+ *   recode read IMAGE [--json|--csv] [--overlay OUT.png]   the built-in chart reader (exit 3: cannot read)
  *   recode render PROGRAM.py -o OUT.png        run a program in the sandboxed renderer
  *   recode score IMAGE RENDER.png [--json]     the critic's score of a render against an image
  *   recode compare IMAGE PROGRAM.py            render + score, no model needed
@@ -27,6 +29,7 @@ import { Progress } from './progress';
 import { packageRoot, packageVersion } from './paths';
 import { prepareCommand } from './prepare';
 import { registerEval } from './eval';
+import { registerRead, demoWithoutModel, noModelConfigured, noModelLines, withOcr, writeReadingFiles, ExitCodeError, EXIT_UNREADABLE } from './read';
 
 class CliError extends Error {}
 
@@ -92,17 +95,18 @@ export function buildProgram(): Command {
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else RECODE_BASE_URL)')
     .option('-o, --out <dir>', 'where to write the results (a new folder; default ./recode-runs/<run id>)')
     .option('--json', 'print the result as JSON on stdout', false)
+    .option('--no-reader', 'do not read the chart with the built-in reader first (its OCR text and program); needs a model')
     .action(async (imagePath: string, o) => {
       const env = { ...process.env };
       if (o.model) env.RECODE_MODEL = o.model;
       if (o.baseUrl) env.RECODE_BASE_URL = o.baseUrl;
       const cfg = modelConfigFromEnv(env);
-      if (!cfg.config) throw new CliError(cfg.problem ?? 'no model configured');
+      if (!cfg.config && !(noModelConfigured(env) && o.reader)) throw new CliError(cfg.problem ?? 'no model configured');
       if (!['chart', 'geometry', 'auto'].includes(o.kind)) throw new CliError('--kind must be chart, geometry or auto');
       const image = await readInput(imagePath, 'image');
       decodeImage(image, imagePath); // a clear error before any model call
       const plan = await planOutput(o.out, (p) => resolve(p)); // so is an --out that cannot be written
-      const model = createOpenAIModel(cfg.config);
+      const model = cfg.config ? createOpenAIModel(cfg.config) : undefined;
       const progress = new Progress(process.stderr, o.json);
       const ac = new AbortController();
       const onSigint = () => {
@@ -111,11 +115,12 @@ export function buildProgram(): Command {
       };
       process.once('SIGINT', onSigint);
       try {
-        const outcome = await withRenderer(o.renderer, o, (renderer) =>
+        const outcome = await withRenderer(o.renderer, o, (renderer) => withOcr(o.reader, (ocr) =>
           derender(
             { image, imageName: basename(imagePath), question: o.question },
-            { model, renderer },
+            { model, renderer, ocr },
             {
+              reader: o.reader,
               candidates: o.candidates,
               rounds: o.rounds,
               numericRefineBudget: o.numericBudget,
@@ -127,13 +132,15 @@ export function buildProgram(): Command {
             (e: RunEvent) => progress.event(e),
             ac.signal,
           ),
-        );
+        ));
         progress.done();
         const runId = outcome.record.runId;
         // the run record is kept whatever happened (elsewhere, said so, if --out fails meanwhile)
         const written = await writeRunOutput(plan, outcome, image);
         const out = written.dir;
         if (written.fallback) process.stderr.write(`recode: ${written.fallback}\n`);
+        const readingFiles = written.readingFiles;
+        if (outcome.unreadable) throw new ExitCodeError(`${outcome.error} (run record: ${join(out, 'run.json')})`, EXIT_UNREADABLE);
         if (!outcome.summary) {
           throw new CliError(`${outcome.cancelled ? 'cancelled' : 'derender failed'}: ${outcome.error} (run record: ${join(out, 'run.json')})`);
         }
@@ -142,6 +149,7 @@ export function buildProgram(): Command {
           process.stdout.write(JSON.stringify({ out, runId, score: s.score, answer: s.answer, bestCandidateId: s.bestCandidateId, usage: s.usage, renders: s.renders }, null, 2) + '\n');
         } else {
           const lines = [
+            ...(model ? [] : noModelLines(outcome, o.question)),
             `best program: ${s.bestCandidateId}, score ${s.score.score.toFixed(3)} (${Object.entries(s.score.parts).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`,
           ];
           if (s.answer) {
@@ -151,7 +159,7 @@ export function buildProgram(): Command {
             if (s.answer.computation) lines.push(`computation:\n${indent(s.answer.computation)}`);
           }
           lines.push(`tokens: ${s.usage.promptTokens} in, ${s.usage.completionTokens} out; renders: ${s.renders}; ${(s.durationMs / 1000).toFixed(1)} s`);
-          lines.push(`written to ${out}/ (program.py, render.png, diff.png, ${s.answer ? 'answer.json, ' : ''}renders/, run.json)`);
+          lines.push(`written to ${out}/ (program.py, render.png, diff.png, ${s.answer ? 'answer.json, ' : ''}${readingFiles.map((f) => f + ', ').join('')}renders/, run.json)`);
           // the answer and computation are the model's: its control characters are shown, not obeyed
           process.stdout.write(visible(lines.join('\n')) + '\n');
         }
@@ -159,6 +167,8 @@ export function buildProgram(): Command {
         process.removeListener('SIGINT', onSigint);
       }
     });
+
+  registerRead(program);
 
   program
     .command('render')
@@ -288,17 +298,7 @@ async function demo(): Promise<void> {
     await buildProgram().parseAsync(['derender', chart, '--question', 'What is the mean count for spray F?', '--out', join('recode-runs', 'demo')], { from: 'user' });
     return;
   }
-  process.stdout.write(
-    `${cfg.problem}\nWithout a model, RECODE can still render a program and score it against an image; doing that with the bundled example:\n`,
-  );
-  const image = join(examples, 'fivebars.png');
-  const prog = join(examples, 'fivebars.py');
-  process.stdout.write(`$ recode compare ${image} ${prog}\n`);
-  await buildProgram().parseAsync(['compare', image, prog], { from: 'user' });
-  const out = resolve('recode-runs', 'demo-data');
-  process.stdout.write(`$ recode data ${prog} --csv\n`);
-  await buildProgram().parseAsync(['data', prog, '--csv'], { from: 'user' });
-  void out;
+  await demoWithoutModel(chart, cfg.problem ?? 'No model configured.', (args) => buildProgram().parseAsync(args, { from: 'user' }));
 }
 
 function indent(s: string): string {
@@ -316,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.code?.startsWith('commander.')) return 2; // commander already printed the reason
     process.stderr.write(`recode: ${visible(oneLineError(e))}\n`);
-    return 1;
+    return e instanceof ExitCodeError ? e.exitCode : 1;
   }
 }
 

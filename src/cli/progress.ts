@@ -43,6 +43,10 @@ export class Progress {
         return this.print(`  ${e.level}: ${e.message}`);
       case 'run-failed':
         return this.print(e.cancelled ? 'cancelled' : `failed: ${e.error}`);
+      case 'reading':
+        return this.print(`read: ${e.reading.chart_type}, ${e.reading.series.length} series, ${e.reading.series.reduce((n, x) => n + x.points.length, 0)} values, confidence ${e.reading.confidence.toFixed(2)}`);
+      case 'reading-failed':
+        return this.print(`read: ${e.reason}`);
       default:
         return;
     }

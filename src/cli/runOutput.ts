@@ -11,6 +11,7 @@ import { decodeImage } from '../core/image';
 import { prepareOriginal, diffHeatmap } from '../core/critic/pixelCritic';
 import { runRecordToJson } from '../core/runRecord';
 import type { RunOutcome } from '../core/loop';
+import { writeReadingFiles } from './read';
 
 export interface OutputPlan {
   /** The folder given with --out, or the parent of the per-run folders (./recode-runs). */
@@ -31,6 +32,8 @@ export interface Written {
   dir: string;
   /** Set when they could not go where planned: one sentence saying why and where they went. */
   fallback?: string;
+  /** The chart reader's files written beside the results (data.csv, overlay.png). */
+  readingFiles: string[];
 }
 
 /** Writes the results of a run (the record first: it is kept whatever happened), with the fallback. */
@@ -39,21 +42,22 @@ export async function writeRunOutput(plan: OutputPlan, outcome: RunOutcome, imag
   let planned = plan.explicit ? plan.base : join(plan.base, runId);
   try {
     planned = await freshDir(planned, runId);
-    await writeResults(planned, outcome, image);
-    return { dir: planned };
+    const readingFiles = await writeResults(planned, outcome, image);
+    return { dir: planned, readingFiles };
   } catch (e) {
     const why = writeErrorText(e, planned);
     const fb = await freshDir(join(tmpdir(), 'recode-runs', runId), runId);
-    await writeResults(fb, outcome, image);
-    return { dir: fb, fallback: `${why}; the results were written to ${fb} instead` };
+    const readingFiles = await writeResults(fb, outcome, image);
+    return { dir: fb, fallback: `${why}; the results were written to ${fb} instead`, readingFiles };
   }
 }
 
-async function writeResults(out: string, outcome: RunOutcome, image: Uint8Array): Promise<void> {
+async function writeResults(out: string, outcome: RunOutcome, image: Uint8Array): Promise<string[]> {
   await writeFileAtomic(join(out, 'run.json'), runRecordToJson(outcome.record));
   for (const [id, png] of outcome.renders) await writeFileAtomic(join(out, 'renders', `${id}.png`), png);
+  const readingFiles = await writeReadingFiles(out, outcome.read);
   const s = outcome.summary;
-  if (!s) return;
+  if (!s) return readingFiles;
   await writeFileAtomic(join(out, 'program.py'), s.program);
   const best = outcome.renders.get(s.bestCandidateId);
   if (best) {
@@ -61,4 +65,5 @@ async function writeResults(out: string, outcome: RunOutcome, image: Uint8Array)
     await writeFileAtomic(join(out, 'diff.png'), diffHeatmap(prepareOriginal(decodeImage(image)), decodeImage(best)));
   }
   if (s.answer) await writeFileAtomic(join(out, 'answer.json'), JSON.stringify(s.answer, null, 2) + '\n');
+  return readingFiles;
 }

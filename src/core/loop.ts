@@ -33,6 +33,8 @@ import { answerMessages, generateMessages, refineMessages } from './prompts';
 import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
 import { refineNumbers } from './refine/numeric';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
+import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
+import type { Ocr } from './reader';
 
 export interface DerenderInput {
   /** PNG or JPEG bytes. */
@@ -42,8 +44,11 @@ export interface DerenderInput {
 }
 
 export interface DerenderDeps {
+  /** None: the chart reader's program is the derender (tuned numerically), and questions are not answered. */
   model?: ModelClient;
   renderer: Renderer;
+  /** A warm OCR engine for the chart reader to reuse. */
+  ocr?: Ocr;
 }
 
 export interface RunOutcome {
@@ -54,7 +59,14 @@ export interface RunOutcome {
   cancelled?: boolean;
   /** PNG of every rendered candidate, by id (the CLI writes them out). */
   renders: Map<string, Uint8Array>;
+  /** What the chart reader read (its data table and overlay), when it ran. */
+  read?: ReadStage;
+  /** Set when the run failed because, with no model, the chart reader could not read the image. */
+  unreadable?: boolean;
 }
+
+/** With no model, an image the chart reader cannot read ends the run with this. */
+class Unreadable extends Error {}
 
 class Cancelled extends Error {
   constructor() {
@@ -102,12 +114,13 @@ export async function derender(
       // a listener's failure must not break the run
     }
   };
+  let read: ReadStage | undefined;
   const finish = (status: RunRecord['status'], error?: string): RunOutcome => {
     record.status = status;
     record.finishedAt = new Date().toISOString();
     if (error) record.error = error;
     if (status !== 'finished') emit({ type: 'run-failed', error: error ?? status, cancelled: status === 'cancelled' });
-    return { record, error, cancelled: status === 'cancelled', renders };
+    return { record, error, cancelled: status === 'cancelled', renders, read };
   };
   const checkAbort = () => {
     if (signal?.aborted) throw new Cancelled();
@@ -119,8 +132,10 @@ export async function derender(
     record.image.width = image.width;
     record.image.height = image.height;
     emit({ type: 'run-started', runId, image: { width: image.width, height: image.height }, question: input.question, options: opts });
-    if (!deps.model) throw new ModelError('config', 'no model is configured; derendering needs a multimodal model');
+    if (!deps.model && !opts.reader) throw new ModelError('config', 'no model is configured; derendering needs a multimodal model');
     const model = deps.model;
+    /** Refinement rounds with the model (none without one): numeric refinement and the answer come after them. */
+    const modelRounds = model ? opts.rounds : 0;
     const original = prepareOriginal(image);
     const imageDataUrl = toDataUrl(input.image);
     const { width, height } = image;
@@ -129,6 +144,7 @@ export async function derender(
 
     const callModel = async (purpose: ModelPurpose, messages: ChatMessage[], n = 1, temperature?: number): Promise<ModelReply> => {
       checkAbort();
+      if (!model) throw new ModelError('config', 'no model is configured');
       const started = Date.now();
       const entry: RunRecord['modelCalls'][number] = {
         purpose,
@@ -214,24 +230,51 @@ export async function derender(
       return c;
     };
 
+    // 0. read: the built-in chart reader ------------------------------------------------------
+    if (opts.reader) {
+      emit({ type: 'stage', stage: 'read', round: 0, message: 'reading the chart: plot area, axes, text and marks' });
+      try {
+        read = await runReadStage(image, { signal, ocr: deps.ocr, promptText: !!model && opts.ocrText === undefined });
+      } catch (e) {
+        if (e instanceof ReadCancelled) throw new Cancelled();
+        throw e;
+      }
+      checkAbort();
+      record.reading = readRecord(read);
+      if (read.result.ok) emit({ type: 'reading', reading: read.result.reading, overlayPng: read.overlayPng ?? new Uint8Array(), csv: read.csv ?? '' });
+      else emit({ type: 'reading-failed', reason: read.result.reason });
+      if (!model && !read.program) {
+        throw new Unreadable(`cannot read this chart: ${read.result.ok ? 'no program' : read.result.reason} (with no model configured, RECODE derenders with its chart reader alone)`);
+      }
+    }
+
     // 1. generate --------------------------------------------------------------------------
-    emit({ type: 'stage', stage: 'generate', round: 0, message: `asking ${model.description} for ${opts.candidates} candidate programs` });
-    const gen = await callModel(
-      'generate',
-      generateMessages({ imageDataUrl, width, height, question: input.question, kind: opts.kind, ocrText: opts.ocrText }),
-      opts.candidates,
-      opts.temperature,
-    );
-    const candidates = gen.texts.map((t) => addCandidate('generate', 0, t));
-    // requests that failed while others worked: a failed candidate each, so nothing vanishes silently
-    for (const f of gen.failures ?? []) {
-      const c: Candidate = { id: nextId('generate'), round: 0, source: 'generate', state: 'failed', error: `the model request failed: ${f.message}` };
-      record.candidates.push({ id: c.id, round: 0, source: 'generate', error: c.error });
+    const candidates: Candidate[] = [];
+    if (model) {
+      emit({ type: 'stage', stage: 'generate', round: 0, message: `asking ${model.description} for ${opts.candidates} candidate programs` });
+      const gen = await callModel(
+        'generate',
+        generateMessages({ imageDataUrl, width, height, question: input.question, kind: opts.kind, ocrText: opts.ocrText ?? read?.promptText }),
+        opts.candidates,
+        opts.temperature,
+      );
+      candidates.push(...gen.texts.map((t) => addCandidate('generate', 0, t)));
+      // requests that failed while others worked: a failed candidate each, so nothing vanishes silently
+      for (const f of gen.failures ?? []) {
+        const c: Candidate = { id: nextId('generate'), round: 0, source: 'generate', state: 'failed', error: `the model request failed: ${f.message}` };
+        record.candidates.push({ id: c.id, round: 0, source: 'generate', error: c.error });
+        emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+        emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error! });
+        candidates.push(c);
+      }
+      if (candidates.length === 0) throw new Error('the model returned no candidates');
+    }
+    // the reader's program joins the model's candidates (after them: a tie goes to the model's)
+    if (read?.program) {
+      const c: Candidate = { id: 'reader', round: 0, source: 'reader', code: normaliseProgram(read.program), state: 'generating' };
       emit({ type: 'candidate-generated', candidate: publicInfo(c) });
-      emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error! });
       candidates.push(c);
     }
-    if (candidates.length === 0) throw new Error('the model returned no candidates');
 
     // 2–3. render and critique ----------------------------------------------------------------
     emit({ type: 'stage', stage: 'render', round: 0, message: `rendering ${candidates.filter((c) => c.code).length} candidates with ${deps.renderer.name}` });
@@ -246,7 +289,7 @@ export async function derender(
     emit({ type: 'stage', stage: 'critique', round: 0, message: 'comparing every render with the original' });
     let best = pickBest(scored);
     let critique: ModelCritique | undefined;
-    if (opts.modelCritic && scored.length > 1) {
+    if (model && opts.modelCritic && scored.length > 1) {
       const contenders = scored.filter((c) => best.score!.score - c.score!.score <= opts.nearTie);
       if (contenders.length > 1 || opts.rounds > 0) {
         const pool = contenders.length > 1 ? contenders : [best];
@@ -270,7 +313,7 @@ export async function derender(
     emit({ type: 'round-finished', round: 0, bestCandidateId: best.id, bestScore: best.score!.score, improved: true });
 
     // 5. refine with the model ------------------------------------------------------------------
-    for (let round = 1; round <= opts.rounds; round++) {
+    for (let round = 1; model && round <= opts.rounds; round++) {
       checkAbort();
       emit({ type: 'stage', stage: 'refine', round, message: `round ${round}: asking for an improved program (score ${best.score!.score.toFixed(3)})` });
       let improved = false;
@@ -314,7 +357,7 @@ export async function derender(
     // (a render that already matches the original pixel for pixel has nothing left to tune)
     if (opts.numericRefineBudget > 0 && best.score!.score < 0.995) {
       checkAbort();
-      emit({ type: 'stage', stage: 'numeric', round: opts.rounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
+      emit({ type: 'stage', stage: 'numeric', round: modelRounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
       const numeric = await refineNumbers({
         program: best.code!,
         startScore: best.score!.score,
@@ -333,7 +376,7 @@ export async function derender(
       });
       checkAbort();
       if (numeric.program !== best.code && numeric.score > best.score!.score) {
-        const c: Candidate = { id: nextId('numeric'), round: opts.rounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
+        const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
         emit({ type: 'candidate-generated', candidate: publicInfo(c) });
         await evaluate(c);
         const improved = c.state === 'scored' && c.score!.score > best.score!.score;
@@ -341,17 +384,20 @@ export async function derender(
           best = c;
           emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
         }
-        record.rounds.push({ round: opts.rounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
-        emit({ type: 'round-finished', round: opts.rounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+        record.rounds.push({ round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+        emit({ type: 'round-finished', round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
       }
     }
     record.bestCandidateId = best.id;
 
     // 6. answer ------------------------------------------------------------------------------
     let answer: Answer | undefined;
-    if (input.question) {
+    if (input.question && !model) {
+      emit({ type: 'log', level: 'warn', message: 'questions need a model: with none configured, RECODE derenders the chart with its reader but does not answer' });
+    }
+    if (input.question && model) {
       checkAbort();
-      emit({ type: 'stage', stage: 'answer', round: opts.rounds + 1, message: 'computing the answer from the recovered program' });
+      emit({ type: 'stage', stage: 'answer', round: modelRounds + 1, message: 'computing the answer from the recovered program' });
       answer = await computeAnswer({
         question: input.question,
         program: best.code!,
@@ -380,9 +426,10 @@ export async function derender(
     record.status = 'finished';
     record.finishedAt = new Date().toISOString();
     emit({ type: 'run-finished', result: summary });
-    return { summary, record, renders };
+    return { summary, record, renders, read };
   } catch (e) {
     if (e instanceof Cancelled || signal?.aborted) return finish('cancelled', 'the run was cancelled');
+    if (e instanceof Unreadable) return { ...finish('failed', e.message), unreadable: true };
     return finish('failed', errorText(e));
   }
 }

@@ -55,13 +55,22 @@ ${steps(c.kind)}
 ${RULES(c.width, c.height)}`;
   const text = [
     `Redraw this image (${c.width}×${c.height} px) as a matplotlib program.`,
-    c.ocrText ? `Text read from the image (OCR): ${c.ocrText}` : '',
+    c.ocrText ? ocrBlock(c.ocrText) : '',
     c.question ? `The program will be used to answer: "${c.question}" — make sure the values it needs are exact.` : '',
   ].filter(Boolean).join('\n');
   return [
     { role: 'system', content: system },
     { role: 'user', content: [{ type: 'text', text }, { type: 'image', dataUrl: c.imageDataUrl }] },
   ];
+}
+
+/**
+ * The image's text read by OCR, with where each piece sits (as the paper gives it to the model):
+ * labels, ticks and units to copy exactly instead of guessing from pixels.
+ */
+export function ocrBlock(ocrText: string): string {
+  const text = ocrText.trim().slice(0, 6000);
+  return `OCR of the image — its text with where each piece sits (OCR can misread; where they differ, the image decides):\n${text}\nUse these labels, tick values and titles exactly where they match the image.`;
 }
 
 export interface RefineContext {

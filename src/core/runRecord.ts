@@ -14,6 +14,7 @@ import type {
   Score,
   TokenUsage,
 } from './types';
+import type { ReadRecord } from './read';
 
 export interface ModelCallRecord {
   purpose: ModelPurpose;
@@ -60,6 +61,8 @@ export interface RunRecord {
   modelCalls: ModelCallRecord[];
   candidates: CandidateRecord[];
   rounds: { round: number; bestCandidateId: string; bestScore: number; improved: boolean }[];
+  /** What the built-in chart reader read (the whole reading: axes, texts, marks), or why it could not. */
+  reading?: ReadRecord;
   bestCandidateId?: string;
   answer?: Answer;
   error?: string;

@@ -3,6 +3,8 @@
  * run, the events it streams and the record it leaves. Pure types: no `vscode`, no Node-only APIs.
  */
 
+import type { Reading } from './reader';
+
 /** An RGBA raster: `data.length === width * height * 4`. */
 export interface RgbaImage {
   width: number;
@@ -173,6 +175,8 @@ export interface DerenderOptions {
   kind: DiagramKind;
   /** Text read from the image (labels, ticks) to help the model, if an OCR pass ran. */
   ocrText?: string;
+  /** Read the chart first (built-in reader): its OCR text goes into the prompt, its program joins the candidates; with no model it is the derender. */
+  reader: boolean;
 }
 
 export const DEFAULT_OPTIONS: DerenderOptions = {
@@ -184,9 +188,10 @@ export const DEFAULT_OPTIONS: DerenderOptions = {
   numericRefineBudget: 60,
   renderTimeLimitMs: 20_000,
   kind: 'auto',
+  reader: true,
 };
 
-export type CandidateSource = 'generate' | 'refine' | 'numeric' | 'given';
+export type CandidateSource = 'generate' | 'refine' | 'numeric' | 'given' | 'reader';
 
 export interface CandidateInfo {
   id: string;
@@ -219,8 +224,12 @@ export interface Answer {
 }
 
 export type RunEvent =
+  /** What the built-in chart reader read (the overlay: what was read drawn over the original; the CSV: its data table). */
+  | { type: 'reading'; reading: Reading; overlayPng: Uint8Array; csv: string }
+  /** The reader could not read the image (one plain sentence); a model's run goes on without it. */
+  | { type: 'reading-failed'; reason: string }
   | { type: 'run-started'; runId: string; image: { width: number; height: number }; question?: string; options: DerenderOptions }
-  | { type: 'stage'; stage: 'generate' | 'render' | 'critique' | 'refine' | 'numeric' | 'answer'; round: number; message: string }
+  | { type: 'stage'; stage: 'read' | 'generate' | 'render' | 'critique' | 'refine' | 'numeric' | 'answer'; round: number; message: string }
   | { type: 'candidate-generated'; candidate: CandidateInfo }
   | { type: 'candidate-rendered'; candidateId: string; png: Uint8Array; renderMs: number }
   | { type: 'candidate-scored'; candidateId: string; score: Score }

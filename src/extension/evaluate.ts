@@ -15,6 +15,7 @@ import { readChart, readingToCsv } from '../core/reader/index';
 import { createRenderer } from '../core/render/index';
 import { checkPackages, createPythonRenderer, locatePython, pythonIsolation } from './renderBackends';
 import { allowUnisolatedPython } from './renderers';
+import { showError, showInfo, withNotificationProgress } from './notify';
 import { createModelFromSettings } from './model';
 import { derenderOptions, readSettings } from './settings';
 import type { Ext } from './ext';
@@ -42,7 +43,7 @@ const reader: TableReader = async (image, signal) => {
 
 function fail(ext: Ext, error: string): EvaluateCommandResult {
   ext.log.error(`evaluation: ${error}`);
-  void vscode.window.showErrorMessage(`RECODE: ${error}`, 'Show Log').then(ext.onErrorButton);
+  void showError(`RECODE: ${error}`, 'Show Log').then(ext.onErrorButton);
   return { status: 'failed', error };
 }
 
@@ -117,8 +118,9 @@ export async function evaluateManifest(ext: Ext, inputArg?: unknown, optsArg?: u
   for (const w of input.warnings.slice(0, 50)) ext.log.warn(`evaluation input: ${w}`);
   ext.log.info(`evaluation of ${inputPath} (${input.format}, ${questions} questions) in ${modes.join(', ')} → ${out}`);
 
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `RECODE: Evaluating ${basename(inputPath)}`, cancellable: true },
+  const result = await withNotificationProgress(
+    `RECODE: Evaluating ${basename(inputPath)}`,
+    true,
     async (progress, token) => {
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
@@ -159,7 +161,7 @@ async function showReport(reportPath: string): Promise<void> {
   const html = await vscode.workspace.fs.readFile(vscode.Uri.file(reportPath));
   const panel = vscode.window.createWebviewPanel('recode.evalReport', `RECODE: ${basename(dirname(reportPath))}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
   panel.webview.html = Buffer.from(html).toString('utf8');
-  void vscode.window.showInformationMessage(`RECODE: evaluation written to ${dirname(reportPath)}`, 'Open in Browser').then((b) => {
+  void showInfo(`RECODE: evaluation written to ${dirname(reportPath)}`, 'Open in Browser').then((b) => {
     if (b) void vscode.env.openExternal(vscode.Uri.file(reportPath));
   });
 }

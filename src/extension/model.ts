@@ -14,6 +14,7 @@ import { isLocalBaseURL, modelConfigFromEnv } from '../core/model/config';
 import { acceptsImages, createLmModel } from './lmModel';
 import { errorText } from '../core/loop';
 import { SECRET_KEY, type Settings } from './settings';
+import { showInfo, showWarning } from './notify';
 
 export const KEY_HINT = 'set the right key with "RECODE: Set API key"';
 
@@ -31,6 +32,8 @@ export interface ModelChoice {
   source?: 'endpoint' | 'vscode' | 'none';
   /** The buttons of the error message when there is a problem. */
   buttons?: string[];
+  /** Nothing is configured and no VS Code model can be used: the built-in chart reader derenders alone. */
+  readerOnly?: boolean;
 }
 
 export async function createModelFromSettings(
@@ -161,7 +164,7 @@ export async function chooseModel(
   const v = await vscodeChoice(settings, vscodeModel, onRetry);
   if (v.model) return v;
   // No model at all: say how to get one.
-  return { source: 'none', problem: vscodeModel ? v.problem : `${CONFIGURE_TEXT} Or sign in to GitHub Copilot (or install a language model provider extension) to use a model VS Code already has.`, buttons: v.buttons ?? ['Open Settings', 'Set API Key'] };
+  return { source: 'none', readerOnly: !vscodeModel, problem: vscodeModel ? v.problem : `${CONFIGURE_TEXT} Or sign in to GitHub Copilot (or install a language model provider extension) to use a model VS Code already has.`, buttons: v.buttons ?? ['Open Settings', 'Set API Key'] };
 }
 
 interface ModelPick extends vscode.QuickPickItem {
@@ -223,10 +226,10 @@ export async function chooseModelCommand(arg?: unknown): Promise<{ source: Model
   if (!picked) return undefined;
   if (!picked.value) {
     if (picked.refuse === 'endpoint') void vscode.commands.executeCommand('workbench.action.openSettings', 'recode.baseUrl');
-    else if (picked.refuse && picked.refuse !== 'none') void vscode.window.showWarningMessage(`RECODE: ${picked.refuse}`);
+    else if (picked.refuse && picked.refuse !== 'none') void showWarning(`RECODE: ${picked.refuse}`);
     return undefined;
   }
   const r = await remember(picked.value);
-  void vscode.window.showInformationMessage(`RECODE: derendering with ${r.source === 'vscode' ? r.vscodeModel : r.source === 'endpoint' ? 'the configured endpoint' : 'the automatic choice'}.`);
+  void showInfo(`RECODE: derendering with ${r.source === 'vscode' ? r.vscodeModel : r.source === 'endpoint' ? 'the configured endpoint' : 'the automatic choice'}.`);
   return r;
 }

@@ -14,7 +14,7 @@ import type { WebviewRenderer } from './webviewRenderer';
 
 export type UserAction = Extract<
   WebviewMessage,
-  { type: 'cancel' | 'open-program' | 'copy-program' | 'export-data' | 'rerun' | 'save-record' | 'prepare-renderer' }
+  { type: 'cancel' | 'open-program' | 'copy-program' | 'export-data' | 'export-reading' | 'rerun' | 'save-record' | 'prepare-renderer' }
 >;
 
 export interface PanelControllerHost {
@@ -166,7 +166,7 @@ export class PanelController {
   }
 
   private act(action: UserAction): void {
-    const key = action.type === 'export-data' ? `${action.type}:${action.format}` : action.type;
+    const key = action.type === 'export-data' || action.type === 'export-reading' ? `${action.type}:${action.format}` : action.type;
     const t = this.now();
     const last = this.lastAction.get(key);
     if (last !== undefined && t - last < ACTION_DEBOUNCE_MS) return;

@@ -2,6 +2,7 @@
  * Engine run events → panel messages. Pure (no `vscode`), so the panel's logic is testable in Node.
  */
 import type { CandidateInfo, RunEvent, Score } from '../core/types';
+import { readingView } from './readingView';
 import { bytesToBase64, LIMITS, type CandidateView, type HostMessage, type ScoreView } from '../shared/protocol';
 
 export function scoreView(s: Score): ScoreView {
@@ -118,5 +119,9 @@ export function runEventToMessages(e: RunEvent): HostMessage[] {
       ];
     case 'run-failed':
       return [{ type: 'run-ended', status: e.cancelled ? 'cancelled' : 'failed', error: clip(e.error) }];
+    case 'reading':
+      return [{ type: 'reading', reading: readingView(e.reading, e.overlayPng) }];
+    case 'reading-failed':
+      return [{ type: 'reading-failed', reason: clip(e.reason) }];
   }
 }

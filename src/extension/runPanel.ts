@@ -22,6 +22,8 @@ import { fileName, isImageUri, mimeOf } from './images';
 import { derenderOptions, readSettings, type Settings } from './settings';
 import { showError, showInfo, showWarning, withNotificationProgress } from './notify';
 import { CHOOSE_MODEL, chooseModel } from './model';
+import { exportReading, noModelNote, runsWithoutModel } from './readingActions';
+import type { ReadStage } from '../core/read';
 import { chooseRenderer, pyodideStatus, type RendererChoice } from './renderers';
 import type { Ext } from './ext';
 
@@ -83,6 +85,7 @@ export class RunPanel implements vscode.Disposable {
   private imageUri: vscode.Uri | undefined;
   private imageBytes: Uint8Array | undefined;
   private rerunHandler: RerunHandler | undefined;
+  private read: ReadStage | undefined;
 
   static get all(): RunPanel[] {
     return [...RunPanel.panels];
@@ -259,9 +262,10 @@ export class RunPanel implements vscode.Disposable {
         if (abort.signal.aborted) return this.endCancelled();
         const m = await chooseModel(settings, this.ext.context.secrets, imageUri, (msg) => this.ext.log.warn(`[${this.label}] ${msg}`));
         this.ext.log.setSecrets([m.apiKey]);
-        if (!m.model) return this.fail(m.problem ?? 'no model configured', m.buttons ?? ['Open Settings', 'Set API Key']);
-        this.ext.log.info(`[${this.label}] derendering with ${m.model.description}, renderer ${choice.view.name}${choice.view.detail ? ` (${choice.view.detail})` : ''}`);
-        this.controller.apply({ type: 'log', line: { level: 'info', message: clip(`model ${m.model.description}`) } });
+        if (!m.model && !runsWithoutModel(m)) return this.fail(m.problem ?? 'no model configured', m.buttons ?? ['Open Settings', 'Set API Key']);
+        this.ext.log.info(`[${this.label}] derendering with ${m.model?.description ?? 'the chart reader alone (no model configured)'}, renderer ${choice.view.name}${choice.view.detail ? ` (${choice.view.detail})` : ''}`);
+        if (m.model) this.controller.apply({ type: 'log', line: { level: 'info', message: clip(`model ${m.model.description}`) } });
+        else this.controller.apply({ type: 'model-note', note: noModelNote(this.controller.state.question) });
 
         let image = bytes;
         if (mimeOf(bytes) === 'image/webp') {
@@ -291,9 +295,11 @@ export class RunPanel implements vscode.Disposable {
           return this.fail(`the run stopped unexpectedly: ${errorText(e)}`);
         }
         this.record = outcome.record;
+        this.read = outcome.read;
         await this.keepRecord();
         if (outcome.summary) return this.endFinished(outcome);
         if (outcome.cancelled || abort.signal.aborted) return this.endCancelled();
+        if (outcome.unreadable) return this.fail(outcome.error ?? 'cannot read this chart', ['Open Settings', 'Show Log']);
         const err = outcome.error ?? 'the run failed';
         const keyProblem = /API key|\(401\)|\(403\)/i.test(err);
         return this.fail(err, keyProblem ? ['Set API Key', 'Show Log'] : /RECODE: Choose model/.test(err) ? [CHOOSE_MODEL, 'Show Log'] : ['Show Log']);
@@ -442,6 +448,9 @@ export class RunPanel implements vscode.Disposable {
       }
       case 'export-data':
         await this.exportData(a.format);
+        return;
+      case 'export-reading':
+        await exportReading(this.read, this.imageUri, state.imageName, a.format);
         return;
       case 'rerun':
         await this.ext.rerun(this.imageUri, state, this.rerunHandler);

@@ -59,6 +59,8 @@ export function reducePanel(state: PanelState, msg: HostMessage): PanelState {
         model: msg.model,
         status: 'running',
         error: undefined,
+        reading: undefined,
+        readingError: undefined,
       };
     case 'stage':
       return { ...state, stage: { stage: msg.stage, round: msg.round, message: msg.message } };
@@ -118,6 +120,12 @@ export function reducePanel(state: PanelState, msg: HostMessage): PanelState {
     }
     case 'renderer':
       return { ...state, renderer: msg.renderer };
+    case 'reading':
+      return { ...state, reading: msg.reading, readingError: undefined };
+    case 'reading-failed':
+      return { ...state, readingError: msg.reason };
+    case 'model-note':
+      return { ...state, modelNote: msg.note };
     case 'worker-config':
     case 'render':
     case 'render-cancel':

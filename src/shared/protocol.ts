@@ -20,8 +20,8 @@
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled';
 export type CandidateState = 'generating' | 'rendering' | 'scored' | 'failed';
-export type CandidateSourceView = 'generate' | 'refine' | 'numeric' | 'given';
-export type StageName = 'generate' | 'render' | 'critique' | 'refine' | 'numeric' | 'answer';
+export type CandidateSourceView = 'generate' | 'refine' | 'numeric' | 'given' | 'reader';
+export type StageName = 'read' | 'generate' | 'render' | 'critique' | 'refine' | 'numeric' | 'answer';
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface ScoreView {
@@ -80,6 +80,18 @@ export interface LogLine {
   message: string;
 }
 
+/** What the built-in chart reader read: the overlay a person checks it with, and its data table. */
+export interface ReadingView {
+  chartType: string;
+  title?: string;
+  /** 0..1 */
+  confidence: number;
+  warnings: string[];
+  /** What was read drawn over the original, data: URL (image/png). */
+  overlaySrc?: string;
+  table: { columns: string[]; rows: string[][] };
+}
+
 /** Everything the panel shows; the webview is a function of it. Also the webview's saved state. */
 export interface PanelState {
   v: 1;
@@ -108,6 +120,12 @@ export interface PanelState {
   log: LogLine[];
   durationMs?: number;
   usage?: { promptTokens: number; completionTokens: number };
+  /** The chart reader's reading, when it read the image. */
+  reading?: ReadingView;
+  /** Why the chart reader could not read the image. */
+  readingError?: string;
+  /** Said when the run has no model (e.g. that questions need one). */
+  modelNote?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +170,9 @@ export type HostMessage =
   | { type: 'log'; line: LogLine }
   | { type: 'run-ended'; status: Exclude<RunStatus, 'running'>; error?: string; program?: string; bestCandidateId?: string; durationMs?: number; usage?: { promptTokens: number; completionTokens: number } }
   | { type: 'renderer'; renderer: RendererView }
+  | { type: 'reading'; reading: ReadingView }
+  | { type: 'reading-failed'; reason: string }
+  | { type: 'model-note'; note: string }
   /** Start (or restart with new packages) the panel's Pyodide worker. */
   | { type: 'worker-config'; config: WorkerConfig }
   /** Run a program in the panel's Pyodide worker; answered by a 'render-result' with the same jobId. */
@@ -193,6 +214,8 @@ export type WebviewMessage =
   | { type: 'open-program'; candidateId?: string }
   | { type: 'copy-program'; candidateId?: string }
   | { type: 'export-data'; format: 'csv' | 'json' }
+  /** The chart reader's reading: its data table (csv) or the whole reading (json), in a new editor. */
+  | { type: 'export-reading'; format: 'csv' | 'json' }
   | { type: 'rerun' }
   | { type: 'save-record' }
   | { type: 'prepare-renderer' }
@@ -226,6 +249,11 @@ export const LIMITS = {
   scoreParts: 24,
   packages: 64,
   urlChars: 4096,
+  /** the reading's data table */
+  tableRows: 20_000,
+  tableColumns: 200,
+  cellChars: 1024,
+  warnings: 100,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -331,9 +359,9 @@ const output = str(LIMITS.outputChars);
 
 const score01 = num(0, 1);
 const scoreView: Check = obj({ score: score01, parts: numRecord });
-const stageName = oneOf('generate', 'render', 'critique', 'refine', 'numeric', 'answer');
+const stageName = oneOf('read', 'generate', 'render', 'critique', 'refine', 'numeric', 'answer');
 const candidateState = oneOf('generating', 'rendering', 'scored', 'failed');
-const candidateSource = oneOf('generate', 'refine', 'numeric', 'given');
+const candidateSource = oneOf('generate', 'refine', 'numeric', 'given', 'reader');
 const runOptions = obj({ candidates: num(0, 1000, true), rounds: num(0, 1000, true), modelCritic: bool });
 const usage = obj({ promptTokens: num(0, 1e12, true), completionTokens: num(0, 1e12, true) });
 const size = obj({ width: num(1, 1_000_000, true), height: num(1, 1_000_000, true) });
@@ -369,6 +397,14 @@ const rendererView: Check = obj({
 });
 const logLine: Check = obj({ level: oneOf('info', 'warn', 'error'), message: text });
 const runStatus = oneOf('running', 'finished', 'failed', 'cancelled');
+const readingView: Check = obj({
+  chartType: str(64),
+  title: opt(text),
+  confidence: num(0, 1),
+  warnings: arr(text, LIMITS.warnings),
+  overlaySrc: opt(dataImage(LIMITS.pngChars + 64)),
+  table: obj({ columns: arr(str(LIMITS.cellChars), LIMITS.tableColumns), rows: arr(arr(str(LIMITS.cellChars), LIMITS.tableColumns), LIMITS.tableRows) }),
+});
 
 const panelStateCheck: Check = obj({
   v: (v, p) => (v === 1 ? undefined : `${p} must be 1`),
@@ -394,6 +430,9 @@ const panelStateCheck: Check = obj({
   log: arr(logLine, LIMITS.logLines),
   durationMs: opt(num(0, 1e12)),
   usage: opt(usage),
+  reading: opt(readingView),
+  readingError: opt(text),
+  modelNote: opt(text),
 });
 
 const renderJobRequest: Check = obj({
@@ -432,6 +471,9 @@ const HOST_MESSAGES: Record<HostMessage['type'], Record<string, Check>> = {
     usage: opt(usage),
   },
   renderer: { renderer: rendererView },
+  reading: { reading: readingView },
+  'reading-failed': { reason: text },
+  'model-note': { note: text },
   'worker-config': { config: workerConfig },
   render: { jobId: id, request: renderJobRequest },
   'render-cancel': { jobId: id },
@@ -455,6 +497,7 @@ const WEBVIEW_MESSAGES: Record<WebviewMessage['type'], Record<string, Check>> = 
   'open-program': { candidateId: opt(id) },
   'copy-program': { candidateId: opt(id) },
   'export-data': { format: oneOf('csv', 'json') },
+  'export-reading': { format: oneOf('csv', 'json') },
   rerun: {},
   'save-record': {},
   'prepare-renderer': {},

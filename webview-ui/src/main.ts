@@ -19,6 +19,7 @@ import {
 import { programOf, reducePanel } from '../../src/shared/panelState';
 import { describeRiskyLines, riskyLines } from '../../src/shared/riskyCalls';
 import { PyodideWorkerHost, errorText, type WorkerStatus } from './workerHost';
+import { ReadingSection } from './readingView';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -105,6 +106,7 @@ class PanelView {
   private readonly logSummary = el('summary');
   private readonly logPre = el('pre', { class: 'log-lines' });
   private readonly cards = new Map<string, CandidateCard>();
+  private readonly reading = new ReadingSection(post);
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -139,7 +141,7 @@ class PanelView {
     const roundsSection = el('section', { class: 'rounds', 'data-testid': 'rounds' }, el('h2', {}, 'Rounds'), this.rounds);
     const candSection = el('section', { class: 'candidates' }, el('h2', {}, 'Candidates ', this.candidateCount), this.candidates);
     const log = el('details', { class: 'log' }, this.logSummary, this.logPre);
-    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.riskNote, this.qa, figures, roundsSection, candSection, log);
+    this.root.replaceChildren(header, this.rendererBar, this.errorSlot, this.riskNote, this.qa, this.reading.root, figures, roundsSection, candSection, log);
   }
 
   render(s: PanelState): void {
@@ -163,6 +165,7 @@ class PanelView {
     this.renderError(s);
     this.renderRisk(s);
     this.renderQa(s);
+    this.reading.render(s);
 
     setImg(this.originalImg, s.imageSrc);
     setText(this.originalCaption, s.imageSize ? `Original · ${s.imageSize.width}×${s.imageSize.height}` : 'Original');
@@ -338,7 +341,7 @@ class CandidateCard {
     setAttr(this.root, 'data-best', isBest ? 'true' : undefined);
     this.root.classList.toggle('best', isBest);
     setText(this.name, c.id);
-    setText(this.origin, c.source === 'given' ? 'the given program' : `round ${c.round} · ${c.source}${c.parentId ? ` of ${c.parentId}` : ''}`);
+    setText(this.origin, c.source === 'given' ? 'the given program' : c.source === 'reader' ? 'round 0 · the chart reader' : `round ${c.round} · ${c.source}${c.parentId ? ` of ${c.parentId}` : ''}`);
     setText(this.score, c.score ? fmtScore(c.score.score) : c.state);
     setText(
       this.parts,

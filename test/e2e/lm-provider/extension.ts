@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const requests: FakeRequest[] = [];
   let lastGenerate = 0;
   let nextCandidate = 0;
-  let savedEndpoint: { baseUrl: unknown; model: unknown } | undefined;
+  let savedEndpoint: { baseUrl: unknown; model: unknown; modelSource: unknown } | undefined;
 
   const save = (): void => {
     const file = vscode.workspace.getConfiguration('recodeFakeLm').get<string>('requestsFile', '');
@@ -199,16 +199,20 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     // The UI suite empties (and later restores) RECODE's endpoint settings through VS Code's configuration
     // service, as the Settings editor does: an edit of settings.json on disk is not always noticed in time.
-    vscode.commands.registerCommand('recodeFakeLm.endpointSettings', async (arg?: 'empty' | 'restore') => {
-      const what = arg ?? (await vscode.window.showQuickPick(['empty', 'restore'], { title: 'RECODE endpoint settings' }));
+    // 'no model': the endpoint emptied AND recode.modelSource = endpoint, so no VS Code model is used
+    // either (this provider's models stay installed): RECODE then has no model at all.
+    vscode.commands.registerCommand('recodeFakeLm.endpointSettings', async (arg?: 'empty' | 'no model' | 'restore') => {
+      const what = arg ?? (await vscode.window.showQuickPick(['empty', 'no model', 'restore'], { title: 'RECODE endpoint settings' }));
       const c = vscode.workspace.getConfiguration('recode');
-      if (what === 'empty') {
-        savedEndpoint ??= { baseUrl: c.inspect('baseUrl')?.globalValue, model: c.inspect('model')?.globalValue };
+      if (what === 'empty' || what === 'no model') {
+        savedEndpoint ??= { baseUrl: c.inspect('baseUrl')?.globalValue, model: c.inspect('model')?.globalValue, modelSource: c.inspect('modelSource')?.globalValue };
         await c.update('baseUrl', '', vscode.ConfigurationTarget.Global);
         await c.update('model', '', vscode.ConfigurationTarget.Global);
+        if (what === 'no model') await c.update('modelSource', 'endpoint', vscode.ConfigurationTarget.Global);
       } else if (what === 'restore' && savedEndpoint) {
         await c.update('baseUrl', savedEndpoint.baseUrl, vscode.ConfigurationTarget.Global);
         await c.update('model', savedEndpoint.model, vscode.ConfigurationTarget.Global);
+        await c.update('modelSource', savedEndpoint.modelSource, vscode.ConfigurationTarget.Global);
         savedEndpoint = undefined;
       }
       return what;

@@ -17,6 +17,7 @@ import { Workbench, type PanelState } from './workbench';
 import type { Doc } from './dom';
 
 declare const document: Doc;
+import { derenderWithoutModel } from './readerStep';
 
 interface Step {
   name: string;
@@ -349,6 +350,12 @@ async function main(config: E2eConfig): Promise<number> {
       },
     },
     ...lmSteps(),
+    {
+      name: 'with no model configured, derender insectsprays-bar.png: the panel shows the reading (overlay, data table) and says questions need a model',
+      timeoutMs: 240_000,
+      needs: ['open the example workspace'],
+      run: () => derenderWithoutModel({ config, page, wb, panelFor }),
+    },
   ];
 
   /**
