@@ -239,7 +239,10 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
   for (const t of texts) {
     if (t.role !== 'other' || t.rotation !== 0 || !t.text) continue;
     const th = t.box.h;
-    const sx0 = Math.max(0, Math.round(t.box.x - 5 * th)), sx1 = Math.round(t.box.x - 1);
+    // the swatch sits left of its name (most plotting systems) or right of it (gnuplot)
+    for (const side of ['left', 'right'] as const) {
+    const sx0 = side === 'left' ? Math.max(0, Math.round(t.box.x - 6 * th)) : Math.round(t.box.x + t.box.w + 1);
+    const sx1 = side === 'left' ? Math.round(t.box.x - 1) : Math.min(img.width - 1, Math.round(t.box.x + t.box.w + 6 * th));
     const sy0 = Math.max(0, Math.round(t.box.y - 0.3 * th)), sy1 = Math.min(img.height - 1, Math.round(t.box.y + 1.3 * th));
     const hist = new Map<string, { c: Rgb; xs: number[]; ys: number[] }>();
     for (let y = sy0; y <= sy1; y++) {
@@ -267,14 +270,24 @@ function findLegend(img: RgbaImage, bg: Rgb, panel: Rgb | undefined, texts: Txt[
     best0.xs.forEach((x, i) => { if (x >= best.x0 && x <= best.x1 && best0.ys[i] >= best.y0 && best0.ys[i] <= best.y1) best.n++; });
     const bw = best.x1 - best.x0 + 1, bh = best.y1 - best.y0 + 1;
     if (best.n < 0.6 * bw * bh) continue; // a solid swatch, not anti-aliased text
-    if (bh > 1.6 * th || bw > 3.5 * th) continue;
+    if (bh > 1.6 * th || bw > 5 * th) continue;
     // the swatch must be separate from what lies left of it (not the end of a bar)
     const leftX = best.x0 - 3;
     if (leftX >= 0) {
       const p = (Math.round((best.y0 + best.y1) / 2) * img.width + leftX) * 4;
       if (dist([img.data[p], img.data[p + 1], img.data[p + 2]], best.c) < 40) continue;
     }
+    if (side === 'right') {
+      // and is separate from what lies right of it
+      const rx = best.x1 + 3;
+      if (rx < img.width) {
+        const p = (Math.round((best.y0 + best.y1) / 2) * img.width + rx) * 4;
+        if (dist([img.data[p], img.data[p + 1], img.data[p + 2]], best.c) < 40) continue;
+      }
+    }
     out.push({ text: t, color: best.c, box: { x: best.x0, y: best.y0, w: bw, h: bh } });
+    break;
+    }
   }
   // legend entries come in a column or a row of at least two (one series needs no legend)
   return out.length >= 2 ? out : [];
