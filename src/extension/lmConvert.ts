@@ -75,7 +75,7 @@ export const ALLOW_HINT =
  * LanguageModelError.code ('NoPermissions' | 'Blocked' | 'NotFound' | 'Unknown' …) when the error is one.
  */
 export function classifyLmError(model: string, code: string | undefined, message: string): LmFailure {
-  const says = message.replace(/\s+/g, ' ').trim().slice(0, 300);
+  const says = message.replace(/\s+/g, ' ').trim().slice(0, 300).replace(/[.\s]+$/, '');
   const colon = says ? `: ${says}` : '';
   if (/quota|premium requests?|usage limit|exceeded your (monthly|copilot)|upgrade your plan/i.test(says)) {
     return { kind: 'rate-limit', retryable: false, message: `The model ${model} refused the request: your quota is used up${colon}. Wait for it to reset, or choose another model with "RECODE: Choose model".` };
