@@ -60,7 +60,7 @@ test('report.html in chromium: summary, chart, every item with its images and an
     const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'k', retryBaseMs: 10 });
     const r = await evaluate(
       await loadInput(join(BENCH, 'chartqa', 'test', 'test_human.json')),
-      { outDir: out, modes: ['direct', 'recode'], concurrency: 2, resume: false, judge: false, derender: { candidates: 1, rounds: 0, numericRefineBudget: 0 }, describe: { input: 'test_human.json', model: model.description } },
+      { outDir: out, modes: ['direct', 'recode'], concurrency: 2, resume: false, judge: false, derender: { candidates: 1, rounds: 0, numericRefineBudget: 0, reader: false }, describe: { input: 'test_human.json', model: model.description } },
       { model, renderer: async () => createPythonRenderer({ pythonPath: SYSTEM_PYTHON }) },
     );
     assert.deepEqual(r.summary.recodeVsDirect, { both: 2, recodeOnly: 2, directOnly: 1, neither: 0 });

@@ -77,7 +77,7 @@ function runCli(args: string[], server: ScriptedServer): Run {
   return { child, done };
 }
 
-const FAST = ['-n', '1', '-k', '0', '--numeric-budget', '0', '--renderer', 'python', '--python', SYSTEM_PYTHON];
+const FAST = ['-n', '1', '-k', '0', '--numeric-budget', '0', '--no-reader', '--renderer', 'python', '--python', SYSTEM_PYTHON];
 
 function linesOf(dir: string): ItemLine[] {
   return readFileSync(join(dir, 'items.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ItemLine);
@@ -258,7 +258,7 @@ test('a question whose image was derendered before is answered over the saved pr
       limit: 2,
       resume: false,
       judge: false,
-      derender: { candidates: 1, rounds: 0, numericRefineBudget: 0 },
+      derender: { candidates: 1, rounds: 0, numericRefineBudget: 0, reader: false },
       describe: { input: 'test_human.json' },
     };
     const deps = { model, renderer: async () => createPythonRenderer({ pythonPath: SYSTEM_PYTHON }) };

@@ -117,6 +117,7 @@ export function registerEval(program: Command): void {
     .option('-k, --rounds <k>', 'refinement rounds with the model (recode)', int('--rounds', 0, 20), DEFAULT_OPTIONS.rounds)
     .option('--numeric-budget <renders>', 'renders for tuning the numbers without the model (0 = off)', int('--numeric-budget', 0, 2000), DEFAULT_OPTIONS.numericRefineBudget)
     .option('--model-critic', 'let the model rank near-tied renders', false)
+    .option('--no-reader', 'recode mode: do not read the chart with the built-in reader first (its OCR text and program)')
     .option('--kind <kind>', 'chart, geometry or auto (default: from the input)', 'auto')
     .option('--temperature <t>', 'sampling temperature for generation', parseFloat, DEFAULT_OPTIONS.temperature)
     .addOption(new Option('--renderer <kind>', 'where programs run: pyodide, python or auto').choices(['auto', 'pyodide', 'python']).default('auto'))
@@ -166,6 +167,7 @@ interface EvalFlags {
   rounds: number;
   numericBudget: number;
   modelCritic: boolean;
+  reader?: boolean;
   kind: string;
   temperature: number;
   renderer: RendererChoice;
@@ -223,6 +225,7 @@ async function evalCommand(inputPath: string, o: EvalFlags): Promise<void> {
           rounds: o.rounds,
           numericRefineBudget: o.numericBudget,
           modelCritic: o.modelCritic,
+          reader: o.reader !== false,
           kind: o.kind as 'chart' | 'geometry' | 'auto',
           temperature: o.temperature,
           renderTimeLimitMs: o.timeLimit * 1000,

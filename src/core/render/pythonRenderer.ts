@@ -836,11 +836,14 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
         ? failure('missing-package', `matplotlib is not available to the python renderer: ${msg}`, ms())
         : failure('internal', `the python renderer could not start: ${msg}`, ms());
     }
+    // (an abort while the setup was awaited fires no listener added later: check it now)
+    if (signal?.aborted) return failure('cancelled', 'the render was cancelled', ms());
     const p = takeProcess(s);
     p.setRef(true);
     try {
       // wait until it has imported matplotlib (not counted in the program's time limit)
       const ready = await new Promise<Ready | 'abort' | 'startup-timeout'>((resolve) => {
+        if (signal?.aborted) return resolve('abort');
         const onAbort = (): void => resolve('abort');
         const timer = setTimeout(() => resolve('startup-timeout'), startupTimeoutMs);
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -865,6 +868,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
       p.send(harnessJob(req, { maxOutputBytes, maxPixels, cpuSeconds: Math.ceil(req.timeLimitMs / 1000) + 1 }));
       const onAbort = (): void => p.kill('abort');
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) p.kill('abort');
       const timer = setTimeout(() => p.kill('timeout'), Math.max(1, req.timeLimitMs));
       const line = await p.reply;
       clearTimeout(timer);
