@@ -362,17 +362,13 @@ export async function derender(
         startScore: best.score!.score,
         budget: opts.numericRefineBudget,
         signal,
-        evaluate: async (code) => {
+        ...numericSearchCallbacks(async (code) => {
           const r = await renderProgram(deps.renderer, code, width, height, opts.renderTimeLimitMs, signal);
           record.renders++;
-          if (!r.ok || !r.png) return undefined;
-          try {
-            return scorePair(original, decodeImage(r.png)).score;
-          } catch {
-            return undefined;
-          }
-        },
+          return r;
+        }, original),
       });
+      record.numeric = { search: numeric.search, rendersUsed: numeric.rendersUsed, startScore: best.score!.score, endScore: numeric.score, changes: numeric.changes.length };
       checkAbort();
       if (numeric.program !== best.code && numeric.score > best.score!.score) {
         const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
@@ -555,4 +551,32 @@ export function errorText(e: unknown): string {
   if (e instanceof ModelError || e instanceof ImageError || e instanceof NoCodeError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/**
+ * What `refineNumbers` needs to run its local search (many values per render, scatter and line
+ * jumps): the render as an image and the prepared original, besides the scalar score. The same
+ * callbacks the refinement bench gives it, so the bench measures the search users run.
+ */
+export function numericSearchCallbacks(
+  render: (code: string) => Promise<RenderResult>,
+  original: PreparedOriginal,
+): { evaluate: (code: string) => Promise<number | undefined>; renderImage: (code: string) => Promise<RgbaImage | undefined>; original: PreparedOriginal } {
+  const renderImage = async (code: string): Promise<RgbaImage | undefined> => {
+    const r = await render(code);
+    if (!r.ok || !r.png) return undefined;
+    try {
+      return decodeImage(r.png);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    evaluate: async (code) => {
+      const img = await renderImage(code);
+      return img ? scorePair(original, img).score : undefined;
+    },
+    renderImage,
+    original,
+  };
 }

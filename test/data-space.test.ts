@@ -1,0 +1,78 @@
+// The loop's numeric refinement on charts drawn here by real matplotlib (Debian's CPython) from
+// known data, with a scripted model (the real openai client against the scripted server) whose
+// candidate has the right layout but wrong values: what a user's run does to those values.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { derender, renderProgram } from '../src/core/loop';
+import { createOpenAIModel } from '../src/core/model/openaiModel';
+import { createPythonRenderer } from '../src/core/render/pythonRenderer';
+import { DEFAULT_OPTIONS, type DerenderOptions, type Renderer } from '../src/core/types';
+import { startScriptedServer, byPurpose } from './support/scriptedServer';
+import { SYSTEM_PYTHON } from './support/paths';
+
+const fence = (code: string) => `Here is the program.\n\n\`\`\`python\n${code}\`\`\`\n`;
+
+let renderer: Renderer;
+before(() => {
+  renderer = createPythonRenderer({ pythonPath: SYSTEM_PYTHON });
+});
+after(async () => {
+  await renderer.dispose();
+});
+
+/** Draws the true program at 800×600: the "original" image. */
+async function draw(code: string): Promise<Uint8Array> {
+  const r = await renderProgram(renderer, code, 800, 600, 20_000);
+  assert.ok(r.ok && r.png, `the test chart draws: ${r.error}`);
+  return r.png;
+}
+
+/** The numbers of the list assigned to `name` in a program. */
+function listOf(code: string, name: string): number[] {
+  const m = new RegExp(String.raw`^${name}\s*=\s*\[([^\]]*)\]`, 'm').exec(code);
+  assert.ok(m, `${name} = [...] in the program`);
+  return m[1].split(',').map((s) => Number(s.trim()));
+}
+
+/** How many values are within `tol` (share of the axis range) of the truth. */
+function within(values: number[], truth: number[], range: number, tol = 0.02): number {
+  return values.filter((v, i) => Math.abs(v - truth[i]) / range <= tol).length;
+}
+
+async function runWith(imagePng: Uint8Array, candidate: string, opts: Partial<DerenderOptions>) {
+  const server = await startScriptedServer({ script: byPurpose({ generate: [{ texts: [fence(candidate)] }] }) });
+  try {
+    const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'test-key', retryBaseMs: 10, supportsN: true });
+    const outcome = await derender({ image: imagePng, imageName: 'drawn.png' }, { model, renderer }, { candidates: 1, rounds: 0, reader: false, ...opts });
+    assert.equal(outcome.error, undefined);
+    return outcome;
+  } finally {
+    await server.close();
+  }
+}
+
+const BARS = (values: number[]) => `import matplotlib.pyplot as plt
+
+months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+sales = [${values.join(', ')}]
+
+fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+ax.bar(months, sales, color='#4c72b0')
+ax.set_ylim(0, 100)
+ax.set_title('Monthly sales')
+`;
+
+test('data space: a run with the default numeric budget brings twelve wrong bars within 2 % of the axis range', async () => {
+  const truth = [42, 55, 61, 38, 72, 80, 67, 49, 58, 33, 46, 90];
+  // the model's candidate: the right chart, every value off by 6–15 % of the range
+  const wrong = [50, 44, 70, 30, 60, 92, 58, 60, 47, 42, 38, 78];
+  const original = await draw(BARS(truth));
+  const outcome = await runWith(original, BARS(wrong), {});
+  const got = listOf(outcome.summary!.program, 'sales');
+  const before = within(wrong, truth, 100);
+  const after = within(got, truth, 100);
+  assert.equal(before, 0);
+  assert.ok(after >= 11, `after the run ${after} of 12 values within 2 % (${got.join(', ')})`);
+  assert.equal(outcome.record.numeric?.search, 'local', 'the run used the local search (many values per render)');
+  assert.ok(outcome.record.renders <= 1 + DEFAULT_OPTIONS.numericRefineBudget + 1, `renders ${outcome.record.renders}`);
+});
