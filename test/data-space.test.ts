@@ -76,3 +76,29 @@ test('data space: a run with the default numeric budget brings twelve wrong bars
   assert.equal(outcome.record.numeric?.search, 'local', 'the run used the local search (many values per render)');
   assert.ok(outcome.record.renders <= 1 + DEFAULT_OPTIONS.numericRefineBudget + 1, `renders ${outcome.record.renders}`);
 });
+
+const SCATTER = (x: number[], y: number[]) => `import matplotlib.pyplot as plt
+
+x = [${x.join(', ')}]
+y = [${y.join(', ')}]
+
+fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+ax.scatter(x, y, s=40, color='#dd8452')
+ax.set_xlim(0, 10)
+ax.set_ylim(0, 100)
+ax.set_title('Weight and height')
+`;
+
+test('data space: a scatter written as x = [...] has its x values tuned, not only its y', async () => {
+  const tx = [0.8, 1.9, 3.1, 3.9, 5.2, 6.1, 6.8, 8.2, 9.1];
+  const ty = [20, 62, 35, 80, 50, 15, 70, 42, 88];
+  // the model's candidate: y right, every x off by 3–6 % of the range
+  const wx = [1.2, 1.5, 3.6, 3.4, 5.7, 5.7, 7.4, 7.7, 8.6];
+  const original = await draw(SCATTER(tx, ty));
+  const outcome = await runWith(original, SCATTER(wx, ty), {});
+  const gx = listOf(outcome.summary!.program, 'x');
+  const gy = listOf(outcome.summary!.program, 'y');
+  assert.equal(within(wx, tx, 10), 0);
+  assert.ok(within(gx, tx, 10) >= 8, `x after the run: ${gx.join(', ')} (truth ${tx.join(', ')})`);
+  assert.ok(within(gy, ty, 100) >= 8, `y after the run: ${gy.join(', ')}`);
+});
