@@ -9,15 +9,18 @@ import { createPythonRenderer } from '../src/core/render/pythonRenderer';
 import { DEFAULT_OPTIONS, type DerenderOptions, type Renderer } from '../src/core/types';
 import { startScriptedServer, byPurpose } from './support/scriptedServer';
 import { SYSTEM_PYTHON } from './support/paths';
+import { createOcr, type Ocr } from '../src/core/reader';
 
 const fence = (code: string) => `Here is the program.\n\n\`\`\`python\n${code}\`\`\`\n`;
 
 let renderer: Renderer;
+let ocr: Ocr | undefined;
 before(() => {
   renderer = createPythonRenderer({ pythonPath: SYSTEM_PYTHON });
 });
 after(async () => {
   await renderer.dispose();
+  await ocr?.terminate();
 });
 
 /** Draws the true program at 800×600: the "original" image. */
@@ -43,7 +46,8 @@ async function runWith(imagePng: Uint8Array, candidate: string, opts: Partial<De
   const server = await startScriptedServer({ script: byPurpose({ generate: [{ texts: [fence(candidate)] }] }) });
   try {
     const model = createOpenAIModel({ baseURL: server.url, model: 'scripted-vision', apiKey: 'test-key', retryBaseMs: 10, supportsN: true });
-    const outcome = await derender({ image: imagePng, imageName: 'drawn.png' }, { model, renderer }, { candidates: 1, rounds: 0, reader: false, ...opts });
+    if (opts.reader && !ocr) ocr = await createOcr();
+    const outcome = await derender({ image: imagePng, imageName: 'drawn.png' }, { model, renderer, ocr }, { candidates: 1, rounds: 0, reader: false, ...opts });
     assert.equal(outcome.error, undefined);
     return outcome;
   } finally {
@@ -101,4 +105,32 @@ test('data space: a scatter written as x = [...] has its x values tuned, not onl
   assert.equal(within(wx, tx, 10), 0);
   assert.ok(within(gx, tx, 10) >= 8, `x after the run: ${gx.join(', ')} (truth ${tx.join(', ')})`);
   assert.ok(within(gy, ty, 100) >= 8, `y after the run: ${gy.join(', ')}`);
+});
+
+const FIVE_BARS = (values: number[], ylim: number) => `import matplotlib.pyplot as plt
+
+fruit = ['apples', 'pears', 'plums', 'kiwis', 'figs']
+tons = [${values.join(', ')}]
+
+fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+ax.set_facecolor('#eaeaf2')
+ax.grid(axis='y', color='white', linewidth=2)
+ax.set_axisbelow(True)
+ax.bar(fruit, tons, color='#55a868', edgecolor='black', linewidth=2)
+ax.set_ylim(0, ${ylim})
+ax.set_ylabel('Tons')
+ax.set_title('Harvest')
+`;
+
+test('data space: with the reading, the loop keeps a seed whose data is right over a refinement that matches the pixels under a wrong y axis', async () => {
+  const truth = [62, 35, 48, 80, 27];
+  const original = await draw(FIVE_BARS(truth, 100));
+  // the model's candidate: the right values, but a y axis to 130 the original does not have;
+  // matching the bars' heights in pixels would scale every value by 1.3
+  const outcome = await runWith(original, FIVE_BARS(truth, 130), { reader: true });
+  // the model's candidate, in the original's style, wins over the reader's own program
+  assert.equal(outcome.summary!.bestCandidateId.startsWith('reader'), false, `best ${outcome.summary!.bestCandidateId}`);
+  const got = listOf(outcome.summary!.program, 'tons');
+  assert.ok(within(got, truth, 100) >= 5, `values after the run: ${got.join(', ')} (truth ${truth.join(', ')}); record ${JSON.stringify(outcome.record.numeric)}`);
+  assert.match(outcome.record.numeric?.kept ?? '', /reader read worse/);
 });

@@ -32,6 +32,9 @@ import { extractProgram, normaliseProgram, NoCodeError, oneLine } from './progra
 import { answerMessages, generateMessages, refineMessages } from './prompts';
 import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
 import { refineNumbers } from './refine/numeric';
+import { dataFit, fitsWorse } from './dataFit';
+import { extractData } from './data';
+import type { Reading } from './reader/types';
 import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
 import type { Ocr } from './reader';
 
@@ -374,7 +377,15 @@ export async function derender(
         const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
         emit({ type: 'candidate-generated', candidate: publicInfo(c) });
         await evaluate(c);
-        const improved = c.state === 'scored' && c.score!.score > best.score!.score;
+        let improved = c.state === 'scored' && c.score!.score > best.score!.score;
+        if (improved && read?.result.ok) {
+          const why = await refinedDataWorse(deps.renderer, best.code!, c.code!, read.result.reading, opts.renderTimeLimitMs, signal);
+          if (why) {
+            improved = false;
+            record.numeric!.kept = why;
+            emit({ type: 'log', level: 'info', message: `kept ${best.id}: ${why}` });
+          }
+        }
         if (improved) {
           best = c;
           emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
@@ -579,4 +590,30 @@ export function numericSearchCallbacks(
     renderImage,
     original,
   };
+}
+
+/**
+ * Never worse than the seed, in data: compares the seed's and the refined program's data (run and
+ * read back, `extractData`) with the reader's values on the original. Returns why the seed is kept
+ * when the refined program is further from the reading, else undefined (also when either program's
+ * data cannot be read back or compared: the pixels decide then).
+ */
+export async function refinedDataWorse(
+  renderer: Renderer,
+  seed: string,
+  refined: string,
+  reading: Reading,
+  timeLimitMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  let s, r;
+  try {
+    s = dataFit((await extractData(seed, renderer, signal, timeLimitMs)).tables, reading);
+    r = dataFit((await extractData(refined, renderer, signal, timeLimitMs)).tables, reading);
+  } catch {
+    return undefined;
+  }
+  if (!s || !r || !fitsWorse(r, s)) return undefined;
+  const pct = (f: typeof s) => `${f.within2pct} of ${f.points} read values within 2 % of the axis range, mean distance ${(100 * f.meanDistance).toFixed(1)} %`;
+  return `the numerically refined program matches the pixels better but the data the reader read worse (${pct(r)}, its seed ${pct(s)})`;
 }
