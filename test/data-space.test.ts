@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { derender, renderProgram } from '../src/core/loop';
 import { createOpenAIModel } from '../src/core/model/openaiModel';
 import { createPythonRenderer } from '../src/core/render/pythonRenderer';
-import { DEFAULT_OPTIONS, type DerenderOptions, type Renderer } from '../src/core/types';
+import { type DerenderOptions, type Renderer } from '../src/core/types';
 import { startScriptedServer, byPurpose } from './support/scriptedServer';
 import { SYSTEM_PYTHON } from './support/paths';
 import { createOcr, type Ocr } from '../src/core/reader';
@@ -66,19 +66,19 @@ ax.set_ylim(0, 100)
 ax.set_title('Monthly sales')
 `;
 
-test('data space: a run with the default numeric budget brings twelve wrong bars within 2 % of the axis range', async () => {
+test('data space: a run with a numeric budget of 60 renders brings twelve wrong bars within 2 % of the axis range', async () => {
   const truth = [42, 55, 61, 38, 72, 80, 67, 49, 58, 33, 46, 90];
   // the model's candidate: the right chart, every value off by 6–15 % of the range
   const wrong = [50, 44, 70, 30, 60, 92, 58, 60, 47, 42, 38, 78];
   const original = await draw(BARS(truth));
-  const outcome = await runWith(original, BARS(wrong), {});
+  const outcome = await runWith(original, BARS(wrong), { numericRefineBudget: 60 });
   const got = listOf(outcome.summary!.program, 'sales');
   const before = within(wrong, truth, 100);
   const after = within(got, truth, 100);
   assert.equal(before, 0);
   assert.ok(after >= 11, `after the run ${after} of 12 values within 2 % (${got.join(', ')})`);
   assert.equal(outcome.record.numeric?.search, 'local', 'the run used the local search (many values per render)');
-  assert.ok(outcome.record.renders <= 1 + DEFAULT_OPTIONS.numericRefineBudget + 1, `renders ${outcome.record.renders}`);
+  assert.ok(outcome.record.renders <= 1 + 60 + 1, `renders ${outcome.record.renders}`);
 });
 
 const SCATTER = (x: number[], y: number[]) => `import matplotlib.pyplot as plt
@@ -99,7 +99,7 @@ test('data space: a scatter written as x = [...] has its x values tuned, not onl
   // the model's candidate: y right, every x off by 3–6 % of the range
   const wx = [1.2, 1.5, 3.6, 3.4, 5.7, 5.7, 7.4, 7.7, 8.6];
   const original = await draw(SCATTER(tx, ty));
-  const outcome = await runWith(original, SCATTER(wx, ty), {});
+  const outcome = await runWith(original, SCATTER(wx, ty), { numericRefineBudget: 60 });
   const gx = listOf(outcome.summary!.program, 'x');
   const gy = listOf(outcome.summary!.program, 'y');
   assert.equal(within(wx, tx, 10), 0);
@@ -127,7 +127,7 @@ test('data space: with the reading, the loop keeps a seed whose data is right ov
   const original = await draw(FIVE_BARS(truth, 100));
   // the model's candidate: the right values, but a y axis to 130 the original does not have;
   // matching the bars' heights in pixels would scale every value by 1.3
-  const outcome = await runWith(original, FIVE_BARS(truth, 130), { reader: true });
+  const outcome = await runWith(original, FIVE_BARS(truth, 130), { reader: true, numericRefineBudget: 60 });
   // the model's candidate, in the original's style, wins over the reader's own program
   assert.equal(outcome.summary!.bestCandidateId.startsWith('reader'), false, `best ${outcome.summary!.bestCandidateId}`);
   const got = listOf(outcome.summary!.program, 'tons');

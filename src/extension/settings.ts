@@ -43,7 +43,7 @@ export function readSettings(scope?: vscode.Uri): Settings {
     rounds: clampInt(c.get('rounds'), 0, 20, 2),
     modelCritic: c.get<boolean>('modelCritic', false) === true,
     temperature: clampNum(c.get('temperature'), 0, 2, 0.7),
-    numericRefineBudget: clampInt(c.get('numericRefinement'), 0, 1000, 60),
+    numericRefineBudget: clampInt(c.get('numericRefinement'), 0, 1000, 200),
     renderer: renderer === 'pyodide' || renderer === 'python' ? renderer : 'auto',
     pythonPath: (c.get<string>('pythonPath', '') ?? '').trim(),
     renderTimeLimitMs: Math.round(clampNum(c.get('renderTimeLimit'), 1, 600, 20) * 1000),
