@@ -280,3 +280,22 @@ test('assign: the Hungarian method finds the least-cost one-to-one matching (che
     assert.equal(total(match), best, JSON.stringify(cost));
   }
 });
+
+test('findDataLists: x lists a plot or scatter draws are data, whatever their name; tick places and category lists are not', () => {
+  const p = `import matplotlib.pyplot as plt
+x = [0.8, 1.9, 3.1, 4.4]
+y = [20, 62, 35, 80]
+years = [1990, 1993, 2001, 2012]
+sales = [3.2, 4.1, 5.5, 2.9]
+tick_pos = [0.5, 2.2, 3.9]
+xs = [1.5, 2.7, 3.3]
+months = ['Jan', 'Feb', 'Mar']
+fig, ax = plt.subplots()
+ax.scatter(x, y)
+ax.plot(years, sales)
+ax.plot(xs, [4.4, 5.1, 2.8])
+ax.set_xticks(tick_pos)
+ax.set_xticks(xs)
+`;
+  assert.deepEqual(findDataLists(p).map((l) => l.name ?? 'unnamed'), ['x', 'y', 'years', 'sales', 'unnamed']);
+});

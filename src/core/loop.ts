@@ -33,6 +33,9 @@ import { answerMessages, generateMessages, refineMessages } from './prompts';
 import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
 import { refineNumbers } from './refine/numeric';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
+import { dataFit, fitsWorse } from './dataFit';
+import { extractData } from './data';
+import type { Reading } from './reader/types';
 import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
 import type { Ocr } from './reader';
 
@@ -363,23 +366,27 @@ export async function derender(
         startScore: best.score!.score,
         budget: opts.numericRefineBudget,
         signal,
-        evaluate: async (code) => {
+        ...numericSearchCallbacks(async (code) => {
           const r = await renderProgram(deps.renderer, code, width, height, opts.renderTimeLimitMs, signal);
           record.renders++;
-          if (!r.ok || !r.png) return undefined;
-          try {
-            return scorePair(original, decodeImage(r.png)).score;
-          } catch {
-            return undefined;
-          }
-        },
+          return r;
+        }, original),
       });
+      record.numeric = { search: numeric.search, rendersUsed: numeric.rendersUsed, startScore: best.score!.score, endScore: numeric.score, changes: numeric.changes.length };
       checkAbort();
       if (numeric.program !== best.code && numeric.score > best.score!.score) {
         const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
         emit({ type: 'candidate-generated', candidate: publicInfo(c) });
         await evaluate(c);
-        const improved = c.state === 'scored' && c.score!.score > best.score!.score;
+        let improved = c.state === 'scored' && c.score!.score > best.score!.score;
+        if (improved && read?.result.ok) {
+          const why = await refinedDataWorse(deps.renderer, best.code!, c.code!, read.result.reading, opts.renderTimeLimitMs, signal);
+          if (why) {
+            improved = false;
+            record.numeric!.kept = why;
+            emit({ type: 'log', level: 'info', message: `kept ${best.id}: ${why}` });
+          }
+        }
         if (improved) {
           best = c;
           emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
@@ -571,4 +578,58 @@ export function errorText(e: unknown): string {
   if (e instanceof ModelError || e instanceof ImageError || e instanceof NoCodeError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/**
+ * What `refineNumbers` needs to run its local search (many values per render, scatter and line
+ * jumps): the render as an image and the prepared original, besides the scalar score. The same
+ * callbacks the refinement bench gives it, so the bench measures the search users run.
+ */
+export function numericSearchCallbacks(
+  render: (code: string) => Promise<RenderResult>,
+  original: PreparedOriginal,
+): { evaluate: (code: string) => Promise<number | undefined>; renderImage: (code: string) => Promise<RgbaImage | undefined>; original: PreparedOriginal } {
+  const renderImage = async (code: string): Promise<RgbaImage | undefined> => {
+    const r = await render(code);
+    if (!r.ok || !r.png) return undefined;
+    try {
+      return decodeImage(r.png);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    evaluate: async (code) => {
+      const img = await renderImage(code);
+      return img ? scorePair(original, img).score : undefined;
+    },
+    renderImage,
+    original,
+  };
+}
+
+/**
+ * Never worse than the seed, in data: compares the seed's and the refined program's data (run and
+ * read back, `extractData`) with the reader's values on the original. Returns why the seed is kept
+ * when the refined program is further from the reading, else undefined (also when either program's
+ * data cannot be read back or compared: the pixels decide then).
+ */
+export async function refinedDataWorse(
+  renderer: Renderer,
+  seed: string,
+  refined: string,
+  reading: Reading,
+  timeLimitMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  let s, r;
+  try {
+    s = dataFit((await extractData(seed, renderer, signal, timeLimitMs)).tables, reading);
+    r = dataFit((await extractData(refined, renderer, signal, timeLimitMs)).tables, reading);
+  } catch {
+    return undefined;
+  }
+  if (!s || !r || !fitsWorse(r, s)) return undefined;
+  const pct = (f: typeof s) => `${f.within2pct} of ${f.points} read values within 2 % of the axis range, mean distance ${(100 * f.meanDistance).toFixed(1)} %`;
+  return `the numerically refined program matches the pixels better but the data the reader read worse (${pct(r)}, its seed ${pct(s)})`;
 }

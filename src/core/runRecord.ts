@@ -63,6 +63,8 @@ export interface RunRecord {
   rounds: { round: number; bestCandidateId: string; bestScore: number; improved: boolean }[];
   /** What the built-in chart reader read (the whole reading: axes, texts, marks), or why it could not. */
   reading?: ReadRecord;
+  /** The numeric refinement: which search ran, renders it used, scores before and after, values changed. */
+  numeric?: { search: 'local' | 'global' | 'none'; rendersUsed: number; startScore: number; endScore: number; changes: number; kept?: string };
   bestCandidateId?: string;
   answer?: Answer;
   error?: string;

@@ -185,7 +185,7 @@ export const DEFAULT_OPTIONS: DerenderOptions = {
   temperature: 0.7,
   modelCritic: false,
   nearTie: 0.01,
-  numericRefineBudget: 60,
+  numericRefineBudget: 200,
   renderTimeLimitMs: 20_000,
   kind: 'auto',
   reader: true,

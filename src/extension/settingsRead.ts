@@ -61,7 +61,7 @@ export function settingsFrom(c: ConfigReader): Settings {
     rounds: clampInt(c.get('rounds'), 0, 20, 2),
     modelCritic: c.get<boolean>('modelCritic', false) === true,
     temperature: clampNum(c.get('temperature'), 0, 2, 0.7),
-    numericRefineBudget: clampInt(c.get('numericRefinement'), 0, 1000, 60),
+    numericRefineBudget: clampInt(c.get('numericRefinement'), 0, 1000, 200),
     renderer: renderer === 'pyodide' || renderer === 'python' ? renderer : 'auto',
     pythonPath: text(machineValue(c, 'pythonPath')),
     renderTimeLimitMs: Math.round(clampNum(c.get('renderTimeLimit'), 1, 600, 20) * 1000),

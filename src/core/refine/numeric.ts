@@ -42,7 +42,7 @@ const NUM = String.raw`-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
 const LIST = new RegExp(String.raw`\[\s*${NUM}(?:\s*,\s*${NUM})+\s*,?\s*\]`, 'g');
 const NUM_G = new RegExp(NUM, 'g');
 /** Names of variables / keyword arguments whose lists are layout, not data. */
-const NOT_DATA_NAME = /^(figsize|xticks|yticks|set_xticks|set_yticks|ticks|positions|x|xs|years?|xlim|ylim|set_xlim|set_ylim|axis|bins|dpi|rect|bbox_to_anchor|position|extent|labels?|widths?|width_ratios|height_ratios|pad|margins?|colors?)$/i;
+const NOT_DATA_NAME = /^(figsize|xticks|yticks|set_xticks|set_yticks|ticks|positions|xlim|ylim|set_xlim|set_ylim|axis|bins|dpi|rect|bbox_to_anchor|position|extent|labels?|widths?|width_ratios|height_ratios|pad|margins?|colors?)$/i;
 /** Calls whose list arguments are layout, not data. */
 const NOT_DATA_CALL = /\b(set_[xy]ticks|[xy]ticks|set_[xy]lim|[xy]lim|axis|add_axes|axes|set_position|subplots_adjust|add_subplot|set_bounds|Rectangle|GridSpec|arange|linspace|range)\(\s*$/;
 
@@ -56,6 +56,7 @@ export function findDataLists(program: string): DataList[] {
     const key = /(['"])([^'"\n]{1,40})\1\s*:\s*$/.exec(before)?.[2];
     if (assigned && NOT_DATA_NAME.test(assigned)) continue;
     if (NOT_DATA_CALL.test(before)) continue;
+    if (assigned && !usedAsData(program, assigned, start + m[0].length)) continue;
     const literals: NumericLiteral[] = [];
     for (const n of m[0].matchAll(NUM_G)) {
       const s = start + n.index!;
@@ -65,6 +66,29 @@ export function findDataLists(program: string): DataList[] {
     lists.push({ start, end: start + m[0].length, name: assigned ?? key, literals });
   }
   return lists;
+}
+
+/** Names that are as often positions as data (`x = [...]`, `years = [...]`): data only when plotted. */
+const POSITION_LIKE_NAME = /^(x|xs|xvals?|x_?values|years?)$/i;
+/** Calls whose first argument is the x of the data they draw. */
+const PLOT_CALL = /\b(scatter|plot|step|errorbar|stem|fill_between|semilogx|semilogy|loglog)\(\s*$/;
+/** Calls that use a list as tick places or limits only. */
+const TICK_CALL = /\b(set_[xy]ticks|[xy]ticks|set_[xy]lim|[xy]lim|axis|set_[xy]ticklabels)\(\s*(?:ticks\s*=\s*)?$/;
+
+/**
+ * Whether the list assigned to `name` holds data, judged by how the program uses the name after
+ * `from`: a list used only as tick places (`ax.set_xticks(pos)`) is layout; a position-like name
+ * (`x`, `years`) is data when a plotting call draws it (`ax.scatter(x, y)`, `ax.plot(years, v)`)
+ * and it does not also place ticks (tuning it would rewrite the tick labels); any other name is
+ * data unless only ticks use it.
+ */
+function usedAsData(program: string, name: string, from: number): boolean {
+  const uses = [...program.slice(from).matchAll(new RegExp(String.raw`(?<![\w.'"])${name}(?![\w'"])`, 'g'))].map((u) => {
+    const before = program.slice(Math.max(0, from + u.index! - 60), from + u.index!);
+    return TICK_CALL.test(before) ? 'tick' : PLOT_CALL.test(before) ? 'plot-x' : 'other';
+  });
+  if (POSITION_LIKE_NAME.test(name)) return uses.includes('plot-x') && !uses.includes('tick');
+  return uses.length === 0 || uses.some((u) => u !== 'tick');
 }
 
 function isEvenlySpaced(v: number[]): boolean {
