@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { derender, compareProgram } from '../src/core/loop';
 import { createOpenAIModel } from '../src/core/model/openaiModel';
-import { createPythonRenderer } from '../src/core/render/pythonRenderer';
+import { createPythonRenderer, type PythonRenderer } from '../src/core/render/pythonRenderer';
 import { extractData, dataToCsv } from '../src/core/data';
 import type { Renderer, RunEvent } from '../src/core/types';
 import { startScriptedServer, byPurpose, type ScriptedServer } from './support/scriptedServer';
@@ -249,6 +249,10 @@ test('derender: cancelling while a program renders (an endless loop) stops withi
     const model = createOpenAIModel({ baseURL: server.url, model: 'm', apiKey: 'k', supportsN: true });
     const ac = new AbortController();
     const events: RunEvent[] = [];
+    // the spare process that will run the first program is started and idle now; the spare started
+    // when it takes the program imports matplotlib (busy too, for a while): it is not the program's
+    await (renderer as PythonRenderer).warmup();
+    const existing = new Set(pythonDescendants().keys());
     const p = derender({ image: new Uint8Array(chart) }, { model, renderer }, { candidates: 3, renderTimeLimitMs: 120_000, reader: false }, (e) => events.push(e), ac.signal);
     // wait until a program is running: the python process whose CPU time grows
     for (let i = 0; i < 200 && !events.some((e) => e.type === 'stage' && e.stage === 'render'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -257,7 +261,7 @@ test('derender: cancelling while a program renders (an endless loop) stops withi
       const a = pythonDescendants();
       await new Promise((r) => setTimeout(r, 250));
       const b = pythonDescendants();
-      spinning = [...b].filter(([pid, ticks]) => a.has(pid) && ticks - a.get(pid)! >= 10).map(([pid]) => pid);
+      spinning = [...b].filter(([pid, ticks]) => existing.has(pid) && a.has(pid) && ticks - a.get(pid)! >= 10).map(([pid]) => pid);
     }
     assert.ok(spinning.length >= 1, 'a python process runs the endless loop');
     const t = Date.now();
