@@ -282,7 +282,8 @@ export class RunPanel implements vscode.Disposable {
           outcome = await derender(
             { image, imageName: this.label, question: this.controller.state.question },
             { model: m.model, renderer: this.renderer! },
-            derenderOptions(settings, overrides),
+            // with no model the chart reader is the derender, whatever recode.chartReader says
+            derenderOptions(settings, m.model ? overrides : { ...overrides, reader: true }),
             (e) => {
               this.controller.onRunEvent(e);
               if (e.type === 'stage') progress.report({ message: e.message });

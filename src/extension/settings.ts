@@ -21,6 +21,7 @@ export function derenderOptions(s: Settings, overrides: Partial<DerenderOptions>
     modelCritic: s.modelCritic,
     temperature: s.temperature,
     numericRefineBudget: s.numericRefineBudget,
+    reader: s.chartReader,
     renderTimeLimitMs: s.renderTimeLimitMs,
     ...overrides,
   };

@@ -31,6 +31,8 @@ export interface Settings {
   modelCritic: boolean;
   temperature: number;
   numericRefineBudget: number;
+  /** With a model: read the chart first (OCR text into the prompt, the reader's program as a candidate). */
+  chartReader: boolean;
   renderer: RendererSetting;
   pythonPath: string;
   renderTimeLimitMs: number;
@@ -62,6 +64,7 @@ export function settingsFrom(c: ConfigReader): Settings {
     modelCritic: c.get<boolean>('modelCritic', false) === true,
     temperature: clampNum(c.get('temperature'), 0, 2, 0.7),
     numericRefineBudget: clampInt(c.get('numericRefinement'), 0, 1000, 200),
+    chartReader: c.get<boolean>('chartReader', true) !== false,
     renderer: renderer === 'pyodide' || renderer === 'python' ? renderer : 'auto',
     pythonPath: text(machineValue(c, 'pythonPath')),
     renderTimeLimitMs: Math.round(clampNum(c.get('renderTimeLimit'), 1, 600, 20) * 1000),

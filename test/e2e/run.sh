@@ -166,7 +166,7 @@ require('fs').writeFileSync(file, JSON.stringify({
   'files.autoSave': 'off',
   'recode.model': 'recode-e2e-model', 'recode.candidates': 3, 'recode.rounds': 1,
   'recode.modelCritic': false, 'recode.renderer': 'python',
-  'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300, 'recode.numericRefinement': 4,
+  'recode.renderTimeLimit': 30, 'recode.requestTimeout': 300, 'recode.numericRefinement': 4, 'recode.chartReader': false,
 }, null, 2));
 // recode.baseUrl and recode.pythonPath are machine-scoped (no workspace may set them): in a remote
 // window such as code-server's they are read from the machine's settings, not the browser's user settings.
