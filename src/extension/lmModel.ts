@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { ModelClient, ModelReply, ModelRequest, TokenUsage } from '../core/types';
 import { ModelError } from '../core/types';
 import { classifyLmError, toLmMessages, type LmMessage } from './lmConvert';
+import { requestEach } from '../core/model/requestEach';
 
 export const JUSTIFICATION =
   'RECODE sends the chart image you chose (and, while refining, its redraws) with instructions to this model, which writes matplotlib programs that redraw the chart; the answer is computed from the program.';
@@ -155,25 +156,15 @@ export function createLmModel(chat: vscode.LanguageModelChat, opts: LmModelOptio
     }
     const n = Math.max(1, Math.floor(req.n ?? 1));
     // n requests, `concurrency` at a time; a failure that will repeat stops new ones from starting.
-    const results: Array<{ text: string; usage: TokenUsage } | ModelError | undefined> = new Array(n).fill(undefined);
-    let next = 0;
-    let stopStarting = false;
-    const worker = async (): Promise<void> => {
-      while (!stopStarting && next < n && !req.signal?.aborted) {
-        const i = next++;
-        try {
-          results[i] = await withRetries(req, messages);
-        } catch (e) {
-          const err = e instanceof ModelError ? e : new ModelError('server', e instanceof Error ? e.message : String(e));
-          results[i] = err;
-          if (err.kind !== 'server' && err.kind !== 'timeout') stopStarting = true;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, () => worker()));
+    const { ok, failures } = await requestEach(
+      n,
+      concurrency,
+      req.signal,
+      () => withRetries(req, messages),
+      (e) => new ModelError('server', e instanceof Error ? e.message : String(e)),
+      (err) => err.kind !== 'server' && err.kind !== 'timeout',
+    );
     if (req.signal?.aborted) throw new ModelError('cancelled', 'The model request was cancelled.');
-    const ok = results.filter((r): r is { text: string; usage: TokenUsage } => r !== undefined && !(r instanceof ModelError));
-    const failures = results.filter((r): r is ModelError => r instanceof ModelError);
     if (ok.length === 0) throw failures[0] ?? new ModelError('server', `The model ${name} returned nothing.`);
     return {
       texts: ok.map((r) => r.text),

@@ -11,6 +11,7 @@
 import OpenAI, { APIConnectionError, APIError, AzureOpenAI } from 'openai';
 import type { ChatMessage, ModelClient, ModelErrorKind, ModelReply, ModelRequest, TokenUsage } from '../types';
 import { ModelError } from '../types';
+import { requestEach } from './requestEach';
 
 export interface RetryInfo {
   /** 1-based number of this retry. */
@@ -595,26 +596,16 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): OpenAIModelClient {
     }
     // n requests, `concurrency` at a time; a failure that will repeat (auth, not found, bad
     // request) stops new ones from starting.
-    const results: Array<(AttemptResult & { retries: number }) | ModelError | undefined> = new Array(n).fill(undefined);
-    let next = 0;
-    let stopStarting = false;
-    const worker = async (): Promise<void> => {
-      while (!stopStarting && next < n && !req.signal?.aborted) {
-        const i = next++;
-        try {
-          results[i] = await withRetries(req, 1);
-        } catch (err) {
-          const e = err instanceof ModelError ? err : new ModelError('server', redact(errorText(err)));
-          results[i] = e;
-          if (['auth', 'not-found', 'bad-request', 'config', 'cancelled'].includes(e.kind)) stopStarting = true;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, () => worker()));
+    const { ok, failures } = await requestEach(
+      n,
+      concurrency,
+      req.signal,
+      () => withRetries(req, 1),
+      (err) => new ModelError('server', redact(errorText(err))),
+      (e) => ['auth', 'not-found', 'bad-request', 'config', 'cancelled'].includes(e.kind),
+    );
     if (req.signal?.aborted) throw cancelled();
-    const ok = results.filter((r): r is AttemptResult & { retries: number } => r !== undefined && !(r instanceof ModelError));
-    const failures = results.filter((r): r is ModelError => r instanceof ModelError);
-    const retries = results.reduce((s, r) => s + (r && !(r instanceof ModelError) ? r.retries : 0), 0);
+    const retries = ok.reduce((s, r) => s + r.retries, 0);
     if (ok.length === 0) {
       throw failures[0] ?? new ModelError('server', `The endpoint ${url} returned no completion.`);
     }
