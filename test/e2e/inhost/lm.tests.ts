@@ -26,7 +26,7 @@ export function registerLmTests(vscode: typeof VS, config: E2eConfig): void {
   const show = (r: RunResult): string => JSON.stringify({ ...r, program: r.program ? `${r.program.slice(0, 60)}…` : undefined });
 
   /** The user settings these tests change, put back afterwards. */
-  const KEYS = ['baseUrl', 'model', 'modelSource', 'vscodeModel', 'candidates', 'rounds'];
+  const KEYS = ['baseUrl', 'model', 'modelSource', 'vscodeModel', 'candidates', 'rounds', 'modelCritic'];
   let saved: Record<string, unknown> = {};
 
   async function set(values: Record<string, unknown>): Promise<void> {
@@ -40,7 +40,7 @@ export function registerLmTests(vscode: typeof VS, config: E2eConfig): void {
   }
 
   /** The run record RECODE kept for a run (in its global storage, next to the user settings). */
-  function runRecord(runId: string): { model?: string; usage?: { promptTokens: number; completionTokens: number }; modelCalls: Array<{ purpose: string; usage?: { promptTokens: number; completionTokens: number } }> } {
+  function runRecord(runId: string): { model?: string; usage?: { promptTokens: number; completionTokens: number }; modelCalls: Array<{ purpose: string; messages: Array<{ role: string; content: string }>; usage?: { promptTokens: number; completionTokens: number } }> } {
     const dir = path.join(path.dirname(config.userSettings), 'globalStorage', EXTENSION_ID, 'runs');
     const file = path.join(dir, `${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
     assert.ok(fs.existsSync(file), `no run record ${file} (there: ${fs.existsSync(dir) ? fs.readdirSync(dir).join(', ') : 'no folder'})`);
@@ -96,6 +96,33 @@ export function registerLmTests(vscode: typeof VS, config: E2eConfig): void {
       assert.match(String(rec.model ?? ''), /recode-e2e-fake\/fake-vision|Fake Vision/, `run record model: ${rec.model}`);
       const gen = rec.modelCalls.filter((c) => c.purpose === 'generate');
       assert.ok(gen.length > 0 && gen.every((c) => (c.usage?.promptTokens ?? 0) > 100 && (c.usage?.completionTokens ?? 0) > 10), `countTokens in the record: ${JSON.stringify(rec.modelCalls.map((c) => c.usage))}`);
+    });
+
+    test('with the model critic on, the critic goes through vscode.lm too: it sees the original then each redraw, and its notes reach the refine request', async function () {
+      this.timeout(300_000);
+      await set({ modelCritic: true });
+      try {
+        const r = await derender(image('fivebars.png'));
+        assert.equal(r.status, 'finished', show(r));
+        assert.ok(r.program?.includes(E2E.faithfulLine), `the faithful candidate should win: ${show(r)}`);
+        const seen = await requests();
+        assert.deepEqual(seen.flatMap((q) => q.problems), [], 'the provider found requests it could not accept');
+        const critic = seen.filter((q) => q.purpose === 'critic');
+        assert.equal(critic.length, 1, `one critic request: ${JSON.stringify(seen.map((q) => q.purpose))}`);
+        const c = critic[0]!;
+        assert.equal(c.model, 'fake-vision');
+        assert.equal(c.images[0]?.file, 'fivebars.png', 'the critic sees the chart first');
+        assert.ok((c.critic?.ids.length ?? 0) >= 1 && c.images.length === 1 + c.critic!.ids.length, `then one render per redraw named: ${JSON.stringify(c)}`);
+        assert.ok(c.images.slice(1).every((i) => i.mime === 'image/png' && !i.file), 'the redraws are RECODE\'s renders, not workspace files');
+        const rec = runRecord(String((r as { runId?: string }).runId));
+        const criticCall = rec.modelCalls.find((m) => m.purpose === 'critic');
+        assert.ok(criticCall && (criticCall.usage?.promptTokens ?? 0) > 0, `the critic's call and its token counts are in the run record: ${JSON.stringify(rec.modelCalls.map((m) => [m.purpose, m.usage]))}`);
+        const refine = rec.modelCalls.find((m) => m.purpose === 'refine');
+        // the fake critic's notes start "fake vision critic:" (../lm-provider/extension.ts)
+        assert.ok(refine?.messages.some((m) => /A reviewer noted: fake vision critic:/.test(m.content)), `the critic's notes reach the refine prompt: ${JSON.stringify(refine?.messages.map((m) => m.content.slice(0, 200)))}`);
+      } finally {
+        await set({ modelCritic: saved.modelCritic });
+      }
     });
 
     for (const [mode, reason, maxRequests] of [

@@ -5,7 +5,8 @@
  *   - 'fake-text'   (capabilities.imageInput false) — listed first, so a client that ignores the
  *                   capability picks it and fails;
  *   - 'fake-vision' (capabilities.imageInput true) — answers with the scripted programs of
- *                   ../model/*.md: every run's generate requests get faithful → wrong → broken.
+ *                   ../model/*.md: every run's generate requests get faithful → wrong → broken;
+ *                   a critic request gets a ranking of the redraws it named, in their order.
  * It answers provideLanguageModelChatInformation also when `options.silent` is true (else
  * vscode.lm.selectChatModels would not see it).
  *
@@ -40,12 +41,16 @@ export interface FakeRequest {
   modelOptions?: Record<string, unknown>;
   problems: string[];
   cancelled: boolean;
+  /** A critic request: the redraw ids its text named, in order. */
+  critic?: { ids: string[] };
   /** What the provider did: 'answered' | 'threw <code>' | 'rejected'. */
   outcome: string;
   startedAt: number;
   endedAt?: number;
 }
 
+/** The critic's notes start with this (the in-host suite looks for them in the refine request). */
+const CRITIC_NOTE = 'fake vision critic: the bars look right';
 const MARKER = /^\[recode:(generate|refine|critic|answer)\]/;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const RUN_GAP_MS = 2_000;
@@ -57,7 +62,7 @@ const MODELS: vscode.LanguageModelChatInformation[] = [
 
 export function activate(context: vscode.ExtensionContext): void {
   const reply = (name: string): string => fs.readFileSync(path.join(context.extensionPath, 'replies', `${name}.md`), 'utf8');
-  const replies = { generate: [reply('faithful'), reply('wrong'), reply('broken')], refine: reply('refine'), answer: reply('answer'), critic: reply('critic') };
+  const replies = { generate: [reply('faithful'), reply('wrong'), reply('broken')], refine: reply('refine'), answer: reply('answer') };
   let mode: FakeModeSetting = 'normal';
   const requests: FakeRequest[] = [];
   let lastGenerate = 0;
@@ -164,7 +169,13 @@ export function activate(context: vscode.ExtensionContext): void {
           if (rec.startedAt - lastGenerate > RUN_GAP_MS) nextCandidate = 0;
           lastGenerate = rec.startedAt;
           text = replies.generate[nextCandidate++ % replies.generate.length]!;
-        } else text = replies[rec.purpose as 'refine' | 'answer' | 'critic'];
+        } else if (rec.purpose === 'critic') {
+          // A critic ranks the redraws it was shown, in the order shown (as a model that likes none
+          // better than another would), and says so: the notes must reach the refine prompt.
+          const ids = [...messages.flatMap((msg) => msg.content).map((p) => (typeof (p as { value?: unknown }).value === 'string' ? (p as { value: string }).value : '')).join('\n').matchAll(/REDRAW (\S+):/g)].map((x) => x[1]!);
+          rec.critic = { ids };
+          text = JSON.stringify({ ranking: ids, notes: `${CRITIC_NOTE} (${ids.length} redraw${ids.length === 1 ? '' : 's'} seen)` });
+        } else text = replies[rec.purpose as 'refine' | 'answer'];
         // Streamed in pieces, as a real provider does.
         for (let i = 0; i < text.length; i += 40) {
           if (token.isCancellationRequested) break;

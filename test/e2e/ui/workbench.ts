@@ -113,16 +113,32 @@ export class Workbench {
         if (!found) return false;
         // the focused row is the command: Enter (no pointer, nothing to miss); else click its row
         const focused = await this.page.evaluate(() => (document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name')?.textContent ?? '').trim());
-        if (focused === title) {
-          await this.page.keyboard.press('Enter');
-          return true;
-        }
-        return this.clickQuickInputRow((l) => l === title);
+        if (focused === title) await this.page.keyboard.press('Enter');
+        else if (!(await this.clickQuickInputRow((l) => l === title))) return false;
+        return true;
       },
       ms,
       `the command "${title}" in the palette (${tries} tries; not registered?)`,
       500,
     );
+    // What the caller types next is for the command's own input (a quick pick, an input box): not
+    // before the palette is gone — keys typed meanwhile go to whatever had focus before (typed
+    // into the explorer, they move its focus to the file they spell).
+    await waitFor(async () => !(await this.paletteShowing()), 10_000, `the command palette to close after "${title}"`);
+  }
+
+  /** The command palette (not a command's own quick pick) is open: its input holds `>…`. */
+  async paletteShowing(): Promise<boolean> {
+    if (!(await this.quickInputVisible())) return false;
+    return this.page.evaluate(() => ((document.querySelector('.quick-input-widget input.input') as unknown as { value?: string } | null)?.value ?? '').startsWith('>'));
+  }
+
+  /** Keyboard focus is in the open quick input's text field. */
+  async quickInputFocused(): Promise<boolean> {
+    return this.page.evaluate(() => {
+      const a = document.activeElement;
+      return !!a && a.tagName === 'INPUT' && !!document.querySelector('.quick-input-widget input.input') && document.querySelector('.quick-input-widget input.input') === a;
+    });
   }
 
   /** In an open quick pick: type `filter`, then click the first row whose label contains `label`. */
@@ -135,6 +151,7 @@ export class Workbench {
       ms,
       `a quick pick offering ${label}`,
     );
+    await waitFor(async () => !(await this.paletteShowing()) && (await this.quickInputVisible()) && (await this.quickInputFocused()), ms, `a quick pick offering ${label}, with the keyboard in it`);
     await this.page.keyboard.type(filter);
     await waitFor(
       async () => {
@@ -162,10 +179,10 @@ export class Workbench {
     await waitFor(
       async () => {
         await this.checkNoErrorDialog();
-        return (await this.quickInputVisible()) && prompt.test(await this.inputBoxPrompt());
+        return (await this.quickInputVisible()) && !(await this.paletteShowing()) && prompt.test(await this.inputBoxPrompt()) && (await this.quickInputFocused());
       },
       ms,
-      `an input box asking for ${prompt}`,
+      `an input box asking for ${prompt}, with the keyboard in it`,
     );
     await this.page.keyboard.type(value);
     await this.page.keyboard.press('Enter');
@@ -190,32 +207,96 @@ export class Workbench {
     return this.page.evaluate(() => [...document.querySelectorAll('.monaco-menu .action-item .action-label')].map((e) => (e.textContent ?? '').trim()).filter((t) => t));
   }
 
-  /** Right-click `name` in the explorer and choose `item` from its context menu. */
-  async explorerContextMenu(name: string, item: string, ms = 15_000): Promise<void> {
+  /** Whether a context menu is on screen. */
+  async contextMenuOpen(): Promise<boolean> {
+    return this.page.evaluate(() => [...document.querySelectorAll('.context-view .monaco-menu')].some((m) => m.offsetParent !== null));
+  }
+
+  /**
+   * Where `name`'s explorer row is on screen and whether the pointer would reach it there: its
+   * centre, inside the list's visible part and not covered by anything else (a hover, a toast).
+   */
+  private async explorerRowTarget(name: string): Promise<{ x: number; y: number; ok: boolean; why: string; below: boolean }> {
+    const row = await this.explorerRow(name);
+    return row.evaluate((r) => {
+      const d = (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): El | null } }).document;
+      type Box = { x: number; y: number; width: number; height: number };
+      const rect = (e: El): Box => (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect();
+      const b = rect(r);
+      const list = (r as unknown as { closest(s: string): El | null }).closest('.monaco-list');
+      const lb = list ? rect(list) : b;
+      const x = b.x + Math.min(b.width / 2, 60);
+      const y = b.y + b.height / 2;
+      if (b.y < lb.y || b.y + b.height > lb.y + lb.height) return { x, y, ok: false, why: `the row (y ${Math.round(b.y)}) is outside the list's visible part (y ${Math.round(lb.y)}–${Math.round(lb.y + lb.height)})`, below: b.y > lb.y };
+      const at = d.elementFromPoint(x, y);
+      const atRow = at ? (at as unknown as { closest(s: string): El | null }).closest('.monaco-list-row') : null;
+      if (atRow !== r) {
+        const what = at ? `${at.tagName.toLowerCase()}.${String(at.className).split(' ')[0]}${atRow ? ` (row ${atRow.querySelector('.label-name')?.textContent ?? '?'})` : ''}` : 'nothing';
+        return { x, y, ok: false, why: `the row is covered by ${what}`, below: false };
+      }
+      return { x, y, ok: true, why: '', below: false };
+    });
+  }
+
+  /** The label of the explorer's focused row ('' if none). */
+  async explorerFocused(): Promise<string> {
+    return this.page.evaluate(() => (document.querySelector('.explorer-folders-view .monaco-list-row.focused .label-name')?.textContent ?? '').trim());
+  }
+
+  /**
+   * Right-click `name` in the explorer and choose `item` from its context menu, as a user does, and
+   * make sure of each step: the row is in view and uncovered when the pointer goes to it, the menu
+   * that opens is that row's (the explorer focuses the row it opens the menu for), and the menu
+   * closes when the item is clicked. A step that did not take is retried; the error says why.
+   */
+  async explorerContextMenu(name: string, item: string, ms = 20_000): Promise<void> {
+    const tries: string[] = [];
+    const note = (why: string): false => {
+      if (tries[tries.length - 1] !== why) tries.push(why);
+      return false;
+    };
     await waitFor(
       async () => {
-        await this.page.keyboard.press('Escape');
-        const row = await this.explorerRow(name);
-        await row.click({ button: 'right' });
-        const entry = await waitFor(
-          async () => {
-            for (const h of await this.page.$$('.monaco-menu .action-item')) {
-              const label = await h.evaluate((e) => e.querySelector('.action-label')?.textContent?.trim() ?? '');
-              if (label === item) return h;
-            }
-            return undefined;
-          },
-          4_000,
-          `"${item}" in the context menu of ${name}`,
-        ).catch(() => undefined);
-        if (!entry) return false;
-        await entry.click();
-        return true;
+        if (await this.contextMenuOpen()) await this.page.keyboard.press('Escape');
+        const t = await this.explorerRowTarget(name);
+        if (!t.ok) {
+          // out of view: scroll the list with the wheel, over the list, towards the row
+          if (t.why.includes('outside')) {
+            await this.page.mouse.move(t.x, 200);
+            await this.page.mouse.wheel({ deltaY: t.below ? 66 : -66 });
+          } else await this.page.mouse.move(5, 5); // a hover goes when the pointer leaves
+          return note(t.why);
+        }
+        await this.page.mouse.click(t.x, t.y, { button: 'right' });
+        const menu = await waitFor(async () => ((await this.contextMenuOpen()) ? this.contextMenuLabels() : undefined), 4_000, 'a context menu').catch(() => undefined);
+        if (!menu) return note('no context menu opened');
+        const focused = await this.explorerFocused();
+        if (focused !== name) return note(`the context menu opened for ${focused || 'no row'}, not ${name} (its items: ${menu.join(', ')})`);
+        if (!menu.includes(item)) return note(`"${item}" is not in the context menu of ${name}: ${menu.join(', ')}`);
+        const entry = await this.page.evaluate((label) => {
+          for (const e of document.querySelectorAll('.context-view .monaco-menu .action-item')) {
+            if ((e.querySelector('.action-label')?.textContent ?? '').trim() !== label) continue;
+            const b = (e as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+            return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+          }
+          return undefined;
+        }, item);
+        if (!entry) return note(`"${item}" vanished from the menu`);
+        await this.page.mouse.move(entry.x, entry.y);
+        await this.page.mouse.click(entry.x, entry.y);
+        const closed = await waitFor(async () => !(await this.contextMenuOpen()), 3_000, 'the context menu to close').then(
+          () => true,
+          () => false,
+        );
+        return closed || note(`the menu stayed open after clicking "${item}"`);
       },
       ms,
-      `"${item}" in the explorer context menu of ${name}`,
+      `"${item}" from the explorer context menu of ${name}`,
       300,
-    );
+    ).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; tries: ${tries.join(' | ') || 'none'}`);
+    });
+    if (tries.length > 0) console.log(`      (explorer context menu of ${name}: retried after: ${tries.join(' | ')})`);
   }
 
   /** Every editor tab (every group): its label, its aria-label (holds e.g. "Untitled-1"), active in its group. */
