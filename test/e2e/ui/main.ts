@@ -193,7 +193,7 @@ async function main(config: E2eConfig): Promise<number> {
       run: async () => {
         await wb.closeAllEditors();
         await wb.explorerContextMenu('fivebars.png', 'RECODE: Ask about image…');
-        await wb.answerInputBox(/question|ask/i, E2E.question);
+        await wb.answerInputBox(/question|ask/i, E2E.question, 45_000); // the extension host answers late on a loaded machine
         panel = await panelFor('fivebars.png', 45_000);
         const s = await panelWhere(panel, 'run-status finished', 280_000, finished);
         assert.equal(s.status, 'finished', `run ended ${s.status}: ${s.error}`);
@@ -426,7 +426,7 @@ async function main(config: E2eConfig): Promise<number> {
             const endpointBefore = (await seenRequests(config.model.url)).length;
             const lmBefore = readLm().length;
             await wb.explorerContextMenu('fivebars.png', 'RECODE: Ask about image…');
-            await wb.answerInputBox(/question|ask/i, E2E.question);
+            await wb.answerInputBox(/question|ask/i, E2E.question, 45_000); // the extension host answers late on a loaded machine
             panel = await panelFor('fivebars.png', 45_000);
             const st = await panelWhere(panel, 'run-status finished', 280_000, finished);
             assert.equal(st.status, 'finished', `run ended ${st.status}: ${st.error}`);
