@@ -213,6 +213,30 @@ export function registerLmTests(vscode: typeof VS, config: E2eConfig): void {
       }
     });
 
+    test('"recode.vscodeModel" finds the model by vendor/id, vendor/family, id or family, in any case; by vendor alone, that vendor\'s model that takes images; a name that matches nothing says what there is', async function () {
+      this.timeout(120_000);
+      try {
+        for (const pref of ['recode-e2e-fake/fake-vision', 'RECODE-E2E-FAKE/FAKE-EYES', 'fake-vision', 'Fake-Eyes', 'recode-e2e-fake']) {
+          await vscode.commands.executeCommand('recodeFakeLm.reset');
+          await setMode('NotFound'); // the first request shows which model was asked; the run then stops at once
+          await set({ modelSource: 'vscode', vscodeModel: pref });
+          const r = await derender(image('fivebars.png'));
+          assert.equal(r.status, 'failed', `${pref}: ${show(r)}`);
+          assert.match(r.error ?? '', /'Fake Vision' is no longer available/, `${pref}: ${show(r)}`);
+          const seen = await requests();
+          assert.ok(seen.length >= 1 && seen.every((q) => q.model === 'fake-vision'), `${pref}: asked ${JSON.stringify(seen.map((q) => q.model))}`);
+        }
+        await vscode.commands.executeCommand('recodeFakeLm.reset');
+        await set({ vscodeModel: 'no-such-model' });
+        const r = await derender(image('fivebars.png'));
+        assert.equal(r.status, 'failed', show(r));
+        assert.match(r.error ?? '', /No VS Code language model matches "recode.vscodeModel" = 'no-such-model' \(available: .*recode-e2e-fake\/fake-vision.*\).*RECODE: Choose model/, show(r));
+        assert.equal((await requests()).length, 0, 'no model was asked');
+      } finally {
+        await set({ modelSource: 'auto', vscodeModel: '' });
+      }
+    });
+
     test('"RECODE: Choose model" remembers the choice: a VS Code model sets modelSource vscode and vscodeModel vendor/id; "auto" puts it back', async function () {
       this.timeout(30_000);
       const r = await vscode.commands.executeCommand<{ source: string; vscodeModel: string }>('recode.chooseModel', 'recode-e2e-fake/fake-vision');

@@ -4,7 +4,7 @@
  * Anthropic provider extension would be. It offers two models:
  *   - 'fake-text'   (capabilities.imageInput false) — listed first, so a client that ignores the
  *                   capability picks it and fails;
- *   - 'fake-vision' (capabilities.imageInput true) — answers with the scripted programs of
+ *   - 'fake-vision' (family 'fake-eyes', capabilities.imageInput true) — answers with the scripted programs of
  *                   ../model/*.md: every run's generate requests get faithful → wrong → broken;
  *                   a critic request gets a ranking of the redraws it named, in their order.
  * It answers provideLanguageModelChatInformation also when `options.silent` is true (else
@@ -56,8 +56,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const RUN_GAP_MS = 2_000;
 
 const MODELS: vscode.LanguageModelChatInformation[] = [
-  { id: 'fake-text', name: 'Fake Text (no images)', family: 'fake-text', version: '1', maxInputTokens: 100_000, maxOutputTokens: 8_000, capabilities: { imageInput: false } },
-  { id: 'fake-vision', name: 'Fake Vision', family: 'fake-vision', version: '1', maxInputTokens: 100_000, maxOutputTokens: 8_000, capabilities: { imageInput: true } },
+  { id: 'fake-text', name: 'Fake Text (no images)', family: 'fake-words', version: '1', maxInputTokens: 100_000, maxOutputTokens: 8_000, capabilities: { imageInput: false } },
+  { id: 'fake-vision', name: 'Fake Vision', family: 'fake-eyes', version: '1', maxInputTokens: 100_000, maxOutputTokens: 8_000, capabilities: { imageInput: true } },
 ];
 
 export function activate(context: vscode.ExtensionContext): void {

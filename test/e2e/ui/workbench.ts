@@ -104,7 +104,8 @@ export class Workbench {
         await this.closeQuickInput();
         await this.focusWorkbench();
         await this.page.keyboard.press('F1');
-        await waitFor(() => this.quickInputVisible(), 10_000, 'the command palette to open');
+        // typed only into the palette's own field: keys typed elsewhere act there (in the explorer, Enter opens a file)
+        await waitFor(async () => (await this.paletteShowing()) && (await this.quickInputFocused()), 10_000, 'the command palette to open, with the keyboard in it');
         await this.page.keyboard.type(title);
         const found = await waitFor(async () => (await this.quickInputRows()).includes(title), 2_500, `"${title}" in the palette`).then(
           () => true,
@@ -249,7 +250,7 @@ export class Workbench {
    * that opens is that row's (the explorer focuses the row it opens the menu for), and the menu
    * closes when the item is clicked. A step that did not take is retried; the error says why.
    */
-  async explorerContextMenu(name: string, item: string, ms = 20_000): Promise<void> {
+  async explorerContextMenu(name: string, item: string, ms = 30_000): Promise<void> {
     const tries: string[] = [];
     const note = (why: string): false => {
       if (tries[tries.length - 1] !== why) tries.push(why);
@@ -257,22 +258,33 @@ export class Workbench {
     };
     await waitFor(
       async () => {
-        if (await this.contextMenuOpen()) await this.page.keyboard.press('Escape');
-        const t = await this.explorerRowTarget(name);
-        if (!t.ok) {
-          // out of view: scroll the list with the wheel, over the list, towards the row
-          if (t.why.includes('outside')) {
-            await this.page.mouse.move(t.x, 200);
-            await this.page.mouse.wheel({ deltaY: t.below ? 66 : -66 });
-          } else await this.page.mouse.move(5, 5); // a hover goes when the pointer leaves
-          return note(t.why);
+        // A menu of this row that is still open (its item did not take the last click) is clicked
+        // again; any other menu is closed and the row right-clicked.
+        const open = await this.contextMenuOpen();
+        const ours = open && (await this.contextMenuLabels()).includes(item) && (await this.explorerFocused()) === name;
+        if (!ours) {
+          if (open) await this.page.keyboard.press('Escape');
+          const t = await this.explorerRowTarget(name);
+          if (!t.ok) {
+            // out of view: scroll the list with the wheel, over the list, towards the row
+            if (t.why.includes('outside')) {
+              await this.page.mouse.move(t.x, 200);
+              await this.page.mouse.wheel({ deltaY: t.below ? 66 : -66 });
+            } else await this.page.mouse.move(5, 5); // a hover goes when the pointer leaves
+            return note(t.why);
+          }
+          await this.page.mouse.click(t.x, t.y, { button: 'right' });
+          const menu = await waitFor(async () => ((await this.contextMenuOpen()) ? this.contextMenuLabels() : undefined), 4_000, 'a context menu').catch(() => undefined);
+          if (!menu) return note('no context menu opened');
+          const focused = await this.explorerFocused();
+          if (focused !== name) return note(`the context menu opened for ${focused || 'no row'}, not ${name} (its items: ${menu.join(', ')})`);
+          if (!menu.includes(item)) return note(`"${item}" is not in the context menu of ${name}: ${menu.join(', ')}`);
+          // VS Code's menu items take a mouse-up only once a timer set 100 ms after they are drawn
+          // has run (so the right-click's own release picks nothing); a busy machine runs it late,
+          // and a click before that does nothing and leaves the menu open. A user's pointer takes
+          // longer than that: wait as long, and click again (next round) if the menu stays open.
+          await sleep(300);
         }
-        await this.page.mouse.click(t.x, t.y, { button: 'right' });
-        const menu = await waitFor(async () => ((await this.contextMenuOpen()) ? this.contextMenuLabels() : undefined), 4_000, 'a context menu').catch(() => undefined);
-        if (!menu) return note('no context menu opened');
-        const focused = await this.explorerFocused();
-        if (focused !== name) return note(`the context menu opened for ${focused || 'no row'}, not ${name} (its items: ${menu.join(', ')})`);
-        if (!menu.includes(item)) return note(`"${item}" is not in the context menu of ${name}: ${menu.join(', ')}`);
         const entry = await this.page.evaluate((label) => {
           for (const e of document.querySelectorAll('.context-view .monaco-menu .action-item')) {
             if ((e.querySelector('.action-label')?.textContent ?? '').trim() !== label) continue;
@@ -284,7 +296,7 @@ export class Workbench {
         if (!entry) return note(`"${item}" vanished from the menu`);
         await this.page.mouse.move(entry.x, entry.y);
         await this.page.mouse.click(entry.x, entry.y);
-        const closed = await waitFor(async () => !(await this.contextMenuOpen()), 3_000, 'the context menu to close').then(
+        const closed = await waitFor(async () => !(await this.contextMenuOpen()), 5_000, 'the context menu to close').then(
           () => true,
           () => false,
         );
