@@ -134,6 +134,17 @@ export class Workbench {
     return this.page.evaluate(() => ((document.querySelector('.quick-input-widget input.input') as unknown as { value?: string } | null)?.value ?? '').startsWith('>'));
   }
 
+  /**
+   * A command's own quick input (not the palette) is open and has the keyboard; one opened from
+   * elsewhere (a notification's button) may leave the focus there: its field is clicked, as a user would.
+   */
+  async keyboardInQuickInput(): Promise<boolean> {
+    if (!(await this.quickInputVisible()) || (await this.paletteShowing())) return false;
+    if (await this.quickInputFocused()) return true;
+    await this.page.click('.quick-input-widget input.input').catch(() => undefined);
+    return this.quickInputFocused();
+  }
+
   /** Keyboard focus is in the open quick input's text field. */
   async quickInputFocused(): Promise<boolean> {
     return this.page.evaluate(() => {
@@ -152,7 +163,7 @@ export class Workbench {
       ms,
       `a quick pick offering ${label}`,
     );
-    await waitFor(async () => !(await this.paletteShowing()) && (await this.quickInputVisible()) && (await this.quickInputFocused()), ms, `a quick pick offering ${label}, with the keyboard in it`);
+    await waitFor(() => this.keyboardInQuickInput(), ms, `a quick pick offering ${label}, with the keyboard in it`);
     await this.page.keyboard.type(filter);
     await waitFor(
       async () => {
@@ -180,7 +191,7 @@ export class Workbench {
     await waitFor(
       async () => {
         await this.checkNoErrorDialog();
-        return (await this.quickInputVisible()) && !(await this.paletteShowing()) && prompt.test(await this.inputBoxPrompt()) && (await this.quickInputFocused());
+        return (await this.quickInputVisible()) && prompt.test(await this.inputBoxPrompt()) && (await this.keyboardInQuickInput());
       },
       ms,
       `an input box asking for ${prompt}, with the keyboard in it`,
