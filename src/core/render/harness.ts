@@ -26,7 +26,7 @@
  * returns str(answer) if the program defined `answer`. Errors are classified (RenderErrorKind) and
  * the traceback is trimmed to the program's frames.
  */
-import type { RenderErrorKind, RenderResult } from '../types';
+import type { DrawnArtist, DrawnAxes, RenderErrorKind, RenderResult } from '../types';
 
 /** One program for the harness (the JSON that `run` takes). */
 export interface HarnessJob {
@@ -57,6 +57,7 @@ export interface HarnessReply {
   error_kind?: RenderErrorKind;
   traceback?: string;
   answer?: string;
+  marks?: DrawnAxes[];
 }
 
 /** Defaults shared by the renderers. */
@@ -121,10 +122,58 @@ export function parseHarnessReply(json: string): HarnessReply {
     if (typeof r.error_kind === 'string' && KINDS.has(r.error_kind)) reply.error_kind = r.error_kind as RenderErrorKind;
     if (typeof r.traceback === 'string') reply.traceback = r.traceback.slice(0, REPLY_CAPS.traceback);
     if (typeof r.answer === 'string') reply.answer = r.answer.slice(0, REPLY_CAPS.answer);
+    const marks = parseMarks(r.marks);
+    if (marks) reply.marks = marks;
     return reply;
   } catch (e) {
     return { ok: false, stdout: '', error: `the harness replied with malformed JSON (${(e as Error).message})`, error_kind: 'internal' };
   }
+}
+
+/**
+ * The harness's report of where the data marks were drawn, checked on the host (data from the
+ * sandbox): anything malformed drops the report (the critic then falls back to pixels), never the render.
+ */
+export function parseMarks(v: unknown): DrawnAxes[] | undefined {
+  if (!Array.isArray(v) || v.length > 8) return undefined;
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  const str = (x: unknown, n = 200): string => (typeof x === 'string' ? x.slice(0, n) : '');
+  const pair = (x: unknown): [number, number] | undefined => (Array.isArray(x) && x.length === 2 && finite(x[0]) && finite(x[1]) ? [x[0], x[1]] : undefined);
+  const ticks = (x: unknown): [number, string][] => (Array.isArray(x) ? x.slice(0, 200).filter((t) => Array.isArray(t) && finite(t[0])).map((t) => [t[0] as number, str(t[1], 100)]) : []);
+  const WIDTH = { bar: 8, line: 4, points: 4, slice: 3 } as const;
+  let total = 0;
+  const out: DrawnAxes[] = [];
+  for (const a of v) {
+    if (typeof a !== 'object' || a === null) return undefined;
+    const o = a as Record<string, unknown>;
+    const box = Array.isArray(o.box) && o.box.length === 4 && o.box.every(finite) ? (o.box as [number, number, number, number]) : undefined;
+    const xlim = pair(o.xlim), ylim = pair(o.ylim);
+    if (!box || !xlim || !ylim || !Array.isArray(o.artists)) return undefined;
+    const artists: DrawnArtist[] = [];
+    for (const t of o.artists.slice(0, 200)) {
+      if (typeof t !== 'object' || t === null) continue;
+      const d = t as Record<string, unknown>;
+      const kind = d.kind;
+      if (kind !== 'bar' && kind !== 'line' && kind !== 'points' && kind !== 'slice') continue;
+      if (!Array.isArray(d.items)) continue;
+      // rows with a non-finite value (NaN gaps in a line) are left out, not the artist
+      const items = d.items.filter((r): r is number[] => Array.isArray(r) && r.length === WIDTH[kind] && r.every(finite));
+      total += items.length;
+      if (total > 20_000) return undefined;
+      const colour = Array.isArray(d.color) && d.color.length === 3 && d.color.every(finite) ? (d.color.map((c) => Math.max(0, Math.min(255, Math.round(c)))) as [number, number, number]) : undefined;
+      artists.push({
+        kind,
+        orientation: d.orientation === 'horizontal' ? 'horizontal' : kind === 'bar' ? 'vertical' : undefined,
+        label: str(d.label),
+        labels: Array.isArray(d.labels) ? d.labels.slice(0, 2000).map((l) => str(l)) : undefined,
+        color: colour,
+        marker: typeof d.marker === 'string' ? d.marker.slice(0, 20) : undefined,
+        items,
+      });
+    }
+    out.push({ box, xscale: str(o.xscale, 20), yscale: str(o.yscale, 20), xlim, ylim, xticks: ticks(o.xticks), yticks: ticks(o.yticks), artists });
+  }
+  return out;
 }
 
 const CRC_TABLE = (() => {
@@ -205,6 +254,7 @@ export function toRenderResult(reply: HarnessReply, durationMs: number, expect: 
       if (bad) return { ok: false, stdout: result.stdout, error: `the render is not a valid PNG (${bad})`, errorKind: 'internal', durationMs };
     }
     if (reply.answer !== undefined) result.answer = reply.answer;
+    if (reply.marks !== undefined && result.png) result.marks = reply.marks;
     return result;
   }
   result.error = (reply.error ?? 'the program failed').split('\n')[0].slice(0, REPLY_CAPS.error);
@@ -1136,6 +1186,87 @@ def _recode_install(config_json, report=None):
                 '%d x %d' % size if size else 'not a PNG', width, height)
         return data, None, None
 
+    def figure_marks(fig):
+        # Where the figure's data marks were drawn, for the critic's data part: per axes its box
+        # (px from the top left) and per artist (bars, lines, scatter points, pie wedges) each
+        # mark's data values and drawn place. Capped; None when anything is odd (never raises).
+        try:
+            from matplotlib.patches import Wedge
+            from matplotlib.collections import PathCollection
+            from matplotlib.colors import to_rgb
+            H = float(fig.bbox.height)
+            left = [20000]
+
+            def num(v):
+                v = float(v)
+                return round(v, 6) if math.isfinite(v) else None
+
+            def rgb(c):
+                try:
+                    return [int(round(255 * v)) for v in to_rgb(c)]
+                except Exception:
+                    return None
+
+            def label(a):
+                t = str(a.get_label() or '')
+                return '' if t.startswith('_') else t[:200]
+
+            def items(rows):
+                rows = rows[:max(0, min(len(rows), left[0]))]
+                left[0] -= len(rows)
+                return [[num(v) for v in r] for r in rows]
+            out = []
+            for ax in fig.axes[:8]:
+                b = ax.bbox
+                tx = ax.transData
+                ticks = []
+                for axis in (ax.xaxis, ax.yaxis):
+                    locs = list(axis.get_majorticklocs())[:200]
+                    texts = [t.get_text()[:100] for t in axis.get_majorticklabels()][:200]
+                    ticks.append([[num(v), t] for v, t in zip(locs, texts)])
+                arts = []
+                for c in ax.containers:
+                    if type(c).__name__ != 'BarContainer' or not c.patches:
+                        continue
+                    rows = []
+                    for p in c.patches:
+                        e = p.get_window_extent()
+                        rows.append([p.get_x(), p.get_y(), p.get_width(), p.get_height(),
+                                     e.x0, H - e.y1, e.width, e.height])
+                    arts.append({'kind': 'bar', 'orientation': str(getattr(c, 'orientation', None) or 'vertical'),
+                                 'label': label(c), 'color': rgb(c.patches[0].get_facecolor()), 'items': items(rows)})
+                for ln in ax.lines:
+                    xy = ln.get_xydata()
+                    if len(xy) == 0 or ln.get_transform() != tx:
+                        continue
+                    d = tx.transform(xy)
+                    rows = [[x, y, u, H - v] for (x, y), (u, v) in zip(xy.tolist(), d.tolist())]
+                    arts.append({'kind': 'line', 'label': label(ln), 'color': rgb(ln.get_color()),
+                                 'marker': str(ln.get_marker()), 'items': items(rows)})
+                for col in ax.collections:
+                    if not isinstance(col, PathCollection) or col.get_offset_transform() != tx:
+                        continue
+                    xy = col.get_offsets()
+                    if len(xy) == 0:
+                        continue
+                    d = tx.transform(xy)
+                    fc = col.get_facecolor()
+                    rows = [[x, y, u, H - v] for (x, y), (u, v) in zip(xy.tolist(), d.tolist())]
+                    arts.append({'kind': 'points', 'label': label(col), 'color': rgb(fc[0]) if len(fc) else None,
+                                 'items': items(rows)})
+                wedges = [p for p in ax.patches if isinstance(p, Wedge)]
+                if wedges:
+                    rows = [[(w.theta2 - w.theta1) / 360.0, w.theta1, w.theta2] for w in wedges]
+                    arts.append({'kind': 'slice', 'label': '', 'labels': [label(w) for w in wedges][:2000],
+                                 'color': None, 'items': items(rows)})
+                out.append({'box': [num(b.x0), num(H - b.y1), num(b.width), num(b.height)],
+                            'xscale': ax.get_xscale(), 'yscale': ax.get_yscale(),
+                            'xlim': [num(v) for v in ax.get_xlim()], 'ylim': [num(v) for v in ax.get_ylim()],
+                            'xticks': ticks[0], 'yticks': ticks[1], 'artists': arts})
+            return out
+        except Exception:
+            return None
+
     def one_line(s, n=400):
         s = ' '.join(str(s).split())
         return s if len(s) <= n else s[:n - 1] + '\u2026'
@@ -1194,6 +1325,9 @@ def _recode_install(config_json, report=None):
                     data, kind, error = save_figure(fig, width, height, max_px)
                     if data is not None:
                         reply['png_b64'] = b64(data).decode('ascii')
+                        marks = figure_marks(fig)
+                        if marks is not None:
+                            reply['marks'] = marks
             else:
                 if 'answer' in user_globals:
                     a = str(user_globals['answer'])
