@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -133,11 +134,24 @@ if (calibrate) summary.calibration = Object.fromEntries([0, 0.25, 0.4, 0.5, 0.6,
   const file = chart.sets[0].candidates.find((c) => c.kind === 'off8').file;
   const r = await renderer.render({ code: readFileSync(join(ROOT, file), 'utf8'), mode: 'figure', width: 800, height: 600, timeLimitMs: 60_000 });
   const rgba = decodeImage(r.png);
-  const pix = [], data = [], whole = [];
-  for (let i = 0; i < 15; i++) {
+  // the baseline in the same run: the naive critic (pixelmatch over the whole images, the render
+  // resized to the original) — these machines are shared, so the ratio says more than the ms
+  const pixelmatch = require('pixelmatch').default ?? require('pixelmatch');
+  const { resize } = require(join(OUT, 'image.js'));
+  const naive = [];
+  const pix = [], pixCpu = [], data = [], whole = [];
+  for (let i = 0; i < 3; i++) scorePair(critic.original, rgba); // warm
+  for (let i = 0; i < 21; i++) {
     let t = performance.now();
+    const r2 = resize(rgba, image.width, image.height);
+    pixelmatch(image.data, r2.data, undefined, image.width, image.height, { threshold: 0.1 });
+    naive.push(performance.now() - t);
+    t = performance.now();
+    const c = process.cpuUsage();
     scorePair(critic.original, rgba);
+    const cu = process.cpuUsage(c);
     pix.push(performance.now() - t);
+    pixCpu.push((cu.user + cu.system) / 1000);
     if (critic.reading) {
       t = performance.now();
       scoreData(critic.reading, r.marks);
@@ -150,6 +164,10 @@ if (calibrate) summary.calibration = Object.fromEntries([0, 0.25, 0.4, 0.5, 0.6,
   summary.timing = {
     chart: chart.id,
     pixelPartsMsPer800x600: Number(median(pix).toFixed(2)),
+    pixelPartsCpuMsPer800x600: Number(median(pixCpu).toFixed(2)),
+    naivePixelmatchMs: Number(median(naive).toFixed(2)),
+    ratioToNaive: Number((median(pix) / median(naive)).toFixed(2)),
+    loadAverage: os.loadavg().map((v) => Number(v.toFixed(1))),
     dataPartMs: data.length ? Number(median(data).toFixed(3)) : null,
     criticMsPerRender: Number(median(whole).toFixed(2)),
     renderMsMedian: Number(median(renderMs).toFixed(0)),
@@ -166,6 +184,6 @@ const pct = (a) => `${(a.top1 * 100).toFixed(1)} % (${a.wins}/${a.sets})`;
 console.log(`\ncritic top-1 ${pct(summary.critic_top1)}; pixel parts alone ${pct(summary.pixelParts_top1)}; data part alone ${pct(summary.dataPart_top1)}`);
 console.log(`per chart: ${Object.entries(summary.critic_top1.perChart).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (summary.calibration) console.log(`calibration (data weight → top-1): ${JSON.stringify(summary.calibration)}`);
-console.log(`time: pixel parts ${summary.timing.pixelPartsMsPer800x600} ms per 800×600 pair, data part ${summary.timing.dataPartMs} ms, render ${summary.timing.renderMsMedian} ms (median)`);
+console.log(`time: pixel parts ${summary.timing.pixelPartsMsPer800x600} ms per 800×600 pair (CPU ${summary.timing.pixelPartsCpuMsPer800x600} ms; naive pixelmatch ${summary.timing.naivePixelmatchMs} ms, ratio ${summary.timing.ratioToNaive}; load ${summary.timing.loadAverage[0]}), data part ${summary.timing.dataPartMs} ms, render ${summary.timing.renderMsMedian} ms (median)`);
 console.log(`fallbacks to pixels: ${summary.fallbacks.length}; ${renders} renders, ${summary.wallSeconds} s; wrote bench/results/critic.json`);
 process.exit(0);

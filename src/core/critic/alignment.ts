@@ -173,10 +173,15 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
   let found: PlotBox | undefined;
   for (const [key] of cands) {
     const c: Rgb = [((key >> 12) & 63) * 4 + 2, ((key >> 6) & 63) * 4 + 2, (key & 63) * 4 + 2];
+    // the pixels of this colour, once (every test below reads them)
+    const is = new Uint8Array(w * h);
     const rows = new Int32Array(h), cols = new Int32Array(w);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (near(data, (y * w + x) * 4, c, 8)) {
+    for (let y = 0, i = 0; y < h; y++) {
+      for (let x = 0; x < w; x++, i++) {
+        const p = i * 4;
+        const dr = data[p] - c[0], dg = data[p + 1] - c[1], db = data[p + 2] - c[2];
+        if (dr * dr + dg * dg + db * db <= 64) {
+          is[i] = 1;
           rows[y]++;
           cols[x]++;
         }
@@ -192,9 +197,8 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
     let inside = 0, page = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
-        const p = (y * w + x) * 4;
-        if (near(data, p, c, 8)) inside++;
-        else if (near(data, p, bg, 14)) page++;
+        if (is[y * w + x]) inside++;
+        else if (near(data, (y * w + x) * 4, bg, 14)) page++;
       }
     }
     const area = (x1 - x0) * (y1 - y0);
@@ -203,7 +207,7 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
     // the four borders (1 px inside) must be mostly the panel colour
     const share = (xs: number, xe: number, ys: number, ye: number) => {
       let n = 0, m = 0;
-      for (let y = ys; y < ye; y++) for (let x = xs; x < xe; x++) { n++; if (near(data, (y * w + x) * 4, c, 8)) m++; }
+      for (let y = ys; y < ye; y++) for (let x = xs; x < xe; x++) { n++; if (is[y * w + x]) m++; }
       return n === 0 ? 0 : m / n;
     };
     // the best of the lines 1–3 px inside each border (a gridline may run along one of them)
@@ -219,7 +223,7 @@ function findPanel(img: RgbaImage, bg: Rgb): PlotBox | undefined {
     if (!ok) continue;
     // the panel's exact colour: the mean of the pixels that matched
     let r = 0, g = 0, b = 0, n = 0;
-    for (let p = 0; p < data.length; p += 4) if (near(data, p, c, 8)) { r += data[p]; g += data[p + 1]; b += data[p + 2]; n++; }
+    for (let i = 0, p = 0; i < is.length; i++, p += 4) if (is[i]) { r += data[p]; g += data[p + 1]; b += data[p + 2]; n++; }
     const panel: Rgb = [Math.round(r / n), Math.round(g / n), Math.round(b / n)];
     if (!found || (x1 - x0) * (y1 - y0) > (found.x1 - found.x0) * (found.y1 - found.y0)) {
       found = { x0, y0, x1, y1, kind: 'panel', left: true, right: true, top: true, bottom: true, panel };
@@ -275,19 +279,34 @@ export function warp(img: RgbaImage, a: Alignment, bg: Rgb): RgbaImage {
   if (isIdentity(a.x) && isIdentity(a.y)) return { width: w, height: h, data: new Uint8Array(src) };
   const out = new Uint8Array(w * h * 4);
   const xs = inverseMap(a.x, w), ys = inverseMap(a.y, h);
+  // per column and per row once: the two source pixels and the weight between them (-1: off the image)
+  const cx0 = new Int32Array(w), cx1 = new Int32Array(w), cwx = new Float64Array(w);
+  for (let X = 0; X < w; X++) {
+    const fx = xs[X];
+    if (fx < -0.5 || fx > w - 0.5) {
+      cx0[X] = -1;
+      continue;
+    }
+    const cx = Math.min(w - 1, Math.max(0, fx));
+    cx0[X] = Math.floor(cx);
+    cx1[X] = Math.min(w - 1, cx0[X] + 1);
+    cwx[X] = cx - cx0[X];
+  }
   for (let Y = 0; Y < h; Y++) {
     const fy = ys[Y];
+    const rowOff = fy < -0.5 || fy > h - 0.5;
+    const cy = Math.min(h - 1, Math.max(0, fy));
+    const y0 = Math.floor(cy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const wy = cy - y0;
     for (let X = 0; X < w; X++) {
-      const fx = xs[X];
       const o = (Y * w + X) * 4;
-      if (fx < -0.5 || fy < -0.5 || fx > w - 0.5 || fy > h - 0.5) {
+      const x0 = cx0[X];
+      if (rowOff || x0 < 0) {
         out[o] = bg[0]; out[o + 1] = bg[1]; out[o + 2] = bg[2]; out[o + 3] = 255;
         continue;
       }
-      const cx = Math.min(w - 1, Math.max(0, fx)), cy = Math.min(h - 1, Math.max(0, fy));
-      const x0 = Math.floor(cx), y0 = Math.floor(cy);
-      const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
-      const wx = cx - x0, wy = cy - y0;
+      const x1 = cx1[X], wx = cwx[X];
       const p00 = (y0 * w + x0) * 4, p01 = (y0 * w + x1) * 4, p10 = (y1 * w + x0) * 4, p11 = (y1 * w + x1) * 4;
       for (let c = 0; c < 3; c++) {
         out[o + c] = (src[p00 + c] * (1 - wx) + src[p01 + c] * wx) * (1 - wy) + (src[p10 + c] * (1 - wx) + src[p11 + c] * wx) * wy;

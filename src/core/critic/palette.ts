@@ -120,45 +120,61 @@ function blendOf(c: Rgb, ends: Rgb[]): { a: number; b: number; t: number } | und
 
 /** Two-pass chamfer (3-4) distance, in px, to the nearest pixel of class `k`; capped at `cap`. */
 export function distanceTransform(cls: Int8Array, k: number, w: number, h: number, cap: number): Float32Array {
+  // integer distances ×3 in 16 bits (the limit is a few hundred); rows handled without the
+  // per-pixel edge tests (the first and last columns apart)
   const limit = Math.ceil(cap * 3) + 4;
-  const dt = new Int32Array(w * h);
-  for (let i = 0; i < dt.length; i++) dt[i] = cls[i] === k ? 0 : limit;
-  for (let y = 0; y < h; y++) {
+  const n = w * h;
+  const dt = new Uint16Array(n);
+  for (let i = 0; i < n; i++) dt[i] = cls[i] === k ? 0 : limit;
+  for (let x = 1; x < w; x++) {
+    const t = dt[x - 1] + 3;
+    if (t < dt[x]) dt[x] = t;
+  }
+  for (let y = 1; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
       const i = row + x;
       let v = dt[i];
       if (v === 0) continue;
-      let t: number;
-      if (x > 0 && (t = dt[i - 1] + 3) < v) v = t;
-      if (y > 0) {
-        if ((t = dt[i - w] + 3) < v) v = t;
-        if (x > 0 && (t = dt[i - w - 1] + 4) < v) v = t;
-        if (x < w - 1 && (t = dt[i - w + 1] + 4) < v) v = t;
+      let t = dt[i - w] + 3;
+      if (t < v) v = t;
+      if (x > 0) {
+        if ((t = dt[i - 1] + 3) < v) v = t;
+        if ((t = dt[i - w - 1] + 4) < v) v = t;
       }
+      if (x < w - 1 && (t = dt[i - w + 1] + 4) < v) v = t;
       dt[i] = v;
     }
   }
-  for (let y = h - 1; y >= 0; y--) {
+  const out = new Float32Array(n);
+  const last = (h - 1) * w;
+  for (let x = w - 2; x >= 0; x--) {
+    const i = last + x;
+    const t = dt[i + 1] + 3;
+    if (t < dt[i]) dt[i] = t;
+  }
+  for (let x = 0; x < w; x++) {
+    const v = dt[last + x] / 3;
+    out[last + x] = v < cap ? v : cap;
+  }
+  for (let y = h - 2; y >= 0; y--) {
     const row = y * w;
     for (let x = w - 1; x >= 0; x--) {
       const i = row + x;
       let v = dt[i];
-      if (v === 0) continue;
-      let t: number;
-      if (x < w - 1 && (t = dt[i + 1] + 3) < v) v = t;
-      if (y < h - 1) {
-        if ((t = dt[i + w] + 3) < v) v = t;
-        if (x < w - 1 && (t = dt[i + w + 1] + 4) < v) v = t;
+      if (v !== 0) {
+        let t = dt[i + w] + 3;
+        if (t < v) v = t;
+        if (x < w - 1) {
+          if ((t = dt[i + 1] + 3) < v) v = t;
+          if ((t = dt[i + w + 1] + 4) < v) v = t;
+        }
         if (x > 0 && (t = dt[i + w - 1] + 4) < v) v = t;
+        dt[i] = v;
       }
-      dt[i] = v;
+      const d = v / 3;
+      out[i] = d < cap ? d : cap;
     }
-  }
-  const out = new Float32Array(w * h);
-  for (let i = 0; i < out.length; i++) {
-    const v = dt[i] / 3;
-    out[i] = v < cap ? v : cap;
   }
   return out;
 }

@@ -91,6 +91,8 @@ export interface PreparedOriginal {
   dist: Float32Array[];
   cap: number;
   options: PixelCriticOptions;
+  /** Per colour class: each pixel's distance to the nearest ink with the colour penalty (filled on first use). */
+  nearestByClass?: Float64Array[];
 }
 
 export function prepareOriginal(image: RgbaImage, opts: PixelCriticOptions = DEFAULT_CRITIC): PreparedOriginal {
@@ -243,7 +245,22 @@ function markCost(o: PreparedOriginal, a: AlignedRender): MarkCost {
   // (differences under COLOUR_FREE are rendering noise: anti-aliasing, near-black text)
   const cpen = (c1: Rgb, c2: Rgb) => Math.min(cap, (COLOUR_WEIGHT * cap * Math.max(0, colourDist(c1, c2) - COLOUR_FREE)) / 100);
   const classPen: number[][] = o.palette.map((c1) => o.palette.map((c2) => cpen(c1, c2)));
-  // render → original
+  // render → original: per class, the nearest original ink with its colour penalty depends on the
+  // original alone (computed once per original, kept with it); colours the palette lacks get
+  // their penalties once per colour
+  const nearest = (o.nearestByClass ??= o.palette.map((_, c) => {
+    const f = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = cap;
+      for (let k = 0; k < K; k++) {
+        const v = o.dist[k][i] + classPen[c][k];
+        if (v < best) best = v;
+      }
+      f[i] = best;
+    }
+    return f;
+  }));
+  const alienPen = new Map<number, Float64Array>();
   let fSum = 0, fN = 0;
   const d = a.work.data;
   for (let i = 0; i < n; i++) {
@@ -251,15 +268,18 @@ function markCost(o: PreparedOriginal, a: AlignedRender): MarkCost {
     if (c === -1) continue;
     let best = cap;
     if (c >= 0) {
-      for (let k = 0; k < K; k++) {
-        const v = o.dist[k][i] + classPen[c][k];
-        if (v < best) best = v;
-      }
+      best = nearest[c][i];
     } else {
       const p = i * 4;
-      const rgb: Rgb = [d[p], d[p + 1], d[p + 2]];
+      const key = (d[p] << 16) | (d[p + 1] << 8) | d[p + 2];
+      let pen = alienPen.get(key);
+      if (!pen) {
+        const rgb: Rgb = [d[p], d[p + 1], d[p + 2]];
+        pen = Float64Array.from(o.palette, (q) => cpen(rgb, q));
+        alienPen.set(key, pen);
+      }
       for (let k = 0; k < K; k++) {
-        const v = o.dist[k][i] + cpen(rgb, o.palette[k]);
+        const v = o.dist[k][i] + pen[k];
         if (v < best) best = v;
       }
     }
@@ -271,14 +291,23 @@ function markCost(o: PreparedOriginal, a: AlignedRender): MarkCost {
   // original → render: distance transforms of the render's classes
   let bSum = 0, bN = 0;
   if (K > 0) {
-    const rdist: Float32Array[] = [];
-    for (let k = 0; k < K; k++) rdist.push(distanceTransform(a.cls, k, w, h, cap));
+    // only the render's classes that can be nearer than the cap: a class the render lacks is at
+    // the cap everywhere, and one whose colour is too far from every class the original has
+    // costs the cap or more (either can never be the best)
+    const present = new Uint8Array(K);
+    for (let i = 0; i < n; i++) if (a.cls[i] >= 0) present[a.cls[i]] = 1;
+    const origHas = new Uint8Array(K);
+    for (let i = 0; i < n; i++) if (o.cls[i] >= 0) origHas[o.cls[i]] = 1;
+    const useful = [...Array(K).keys()].filter((j) => present[j] && classPen[j].some((pen, c) => origHas[c] && pen < cap));
+    const rdist = useful.map((j) => distanceTransform(a.cls, j, w, h, cap));
+    const pens = useful.map((j) => classPen[j]);
+    const U = useful.length;
     for (let i = 0; i < n; i++) {
       const c = o.cls[i];
       if (c < 0) continue;
       let best = cap;
-      for (let j = 0; j < K; j++) {
-        const v = rdist[j][i] + classPen[j][c];
+      for (let u = 0; u < U; u++) {
+        const v = rdist[u][i] + pens[u][c];
         if (v < best) best = v;
       }
       const wt = o.weight[i];
