@@ -21,6 +21,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
+import { emitPyText } from '../scripts/py-text.mjs';
+emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const require = createRequire(import.meta.url);
 const BENCH = dirname(fileURLToPath(import.meta.url));
