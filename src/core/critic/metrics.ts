@@ -142,8 +142,8 @@ export function sobelEdges(g: Float32Array, w: number, h: number): Uint8Array {
 }
 
 /** Edge F1: an edge pixel counts as matched when the other image has one within `tol` pixels. */
-export function edgeF1(a: Uint8Array, b: Uint8Array, w: number, h: number, tol: number): number {
-  const da = dilate(a, w, h, tol);
+export function edgeF1(a: Uint8Array, b: Uint8Array, w: number, h: number, tol: number, aDilated?: Uint8Array): number {
+  const da = aDilated ?? dilate(a, w, h, tol);
   const db = dilate(b, w, h, tol);
   let na = 0, nb = 0, ma = 0, mb = 0;
   for (let i = 0; i < a.length; i++) {
@@ -156,7 +156,8 @@ export function edgeF1(a: Uint8Array, b: Uint8Array, w: number, h: number, tol: 
   return recall + precision === 0 ? 0 : (2 * recall * precision) / (recall + precision);
 }
 
-function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+/** Pixels within `r` (a square) of a set pixel. */
+export function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
   const tmp = new Uint8Array(m.length);
   const out = new Uint8Array(m.length);
   for (let y = 0; y < h; y++) {

@@ -31,7 +31,7 @@ import type { RgbaImage, Score } from '../types';
 import { toGray, workingSize, encodePng } from '../image';
 import { alignBoxes, boxAgreement, detectPlotBox, identity, warp, weightMap, type Alignment, type PlotBox } from './alignment';
 import { buildPalette, classHistogram, classify, distanceTransform, inkMask } from './palette';
-import { boxBlur, clamp01, colourDist, edgeF1, estimateBackground, histIntersection, mapValues, near, resampleArea, round4, sobelEdges, ssim, type Rgb } from './metrics';
+import { boxBlur, clamp01, colourDist, dilate, edgeF1, estimateBackground, histIntersection, mapValues, near, resampleArea, round4, sobelEdges, ssim, type Rgb } from './metrics';
 
 // the parts, for callers that import them from here
 export { alignBoxes, detectPlotBox, type Alignment, type PlotBox } from './alignment';
@@ -93,6 +93,8 @@ export interface PreparedOriginal {
   options: PixelCriticOptions;
   /** Per colour class: each pixel's distance to the nearest ink with the colour penalty (filled on first use). */
   nearestByClass?: Float64Array[];
+  /** The original's edges grown by the edge tolerance (filled on first use). */
+  edgesNear?: Uint8Array;
 }
 
 export function prepareOriginal(image: RgbaImage, opts: PixelCriticOptions = DEFAULT_CRITIC): PreparedOriginal {
@@ -206,7 +208,7 @@ export function scoreAligned(original: PreparedOriginal, a: AlignedRender, opts:
   const gray = toGray(work);
   const blurred = boxBlur(gray, w, h, 1);
   const ssimV = clamp01(ssim(o.blurred, blurred, w, h));
-  const edges = edgeF1(o.edges, sobelEdges(blurred, w, h), w, h, 2);
+  const edges = edgeF1(o.edges, sobelEdges(blurred, w, h), w, h, 2, (o.edgesNear ??= dilate(o.edges, w, h, 2)));
   const colour = histIntersection(o.classHist, classHistogram(a.cls, o.palette.length));
   const layout = boxAgreement(o.box, a.box, w, h);
 
