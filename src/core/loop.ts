@@ -214,7 +214,7 @@ export async function derender(
         emit({ type: 'candidate-failed', candidateId: c.id, stage: 'render', error: c.error });
         return;
       }
-      const s = scoreRender(critic, c.rgba, result.marks);
+      const s = scoreRender(critic, c.rgba, result.marks, c.source === 'reader');
       criticScores.push(s);
       record.critic = criticRecord(criticScores);
       c.score = { score: s.score, parts: s.parts };

@@ -31,6 +31,8 @@ export interface Critic {
   /** Why the data part is off for this run (no reading). */
   unread?: string;
   options: CriticOptions;
+  /** The data parts of the renders scored so far that were not drawn from the reading itself. */
+  seenData: number[];
 }
 
 /** How a render was scored. */
@@ -64,24 +66,32 @@ export function criticFor(
   reading: { ok: true; reading: Reading } | { ok: false; reason: string } | undefined,
   options: CriticOptions = DEFAULT_CRITIC_OPTIONS,
 ): Critic {
-  if (!reading) return { original, unread: 'the chart reader did not run', options };
-  if (!reading.ok) return { original, unread: `the chart reader could not read the original (${reading.reason})`, options };
-  if (reading.reading.series.every((s) => s.points.length === 0)) return { original, unread: 'the chart reader found no values on the original', options };
-  return { original, reading: reading.reading, options };
+  if (!reading) return { original, unread: 'the chart reader did not run', options, seenData: [] };
+  if (!reading.ok) return { original, unread: `the chart reader could not read the original (${reading.reason})`, options, seenData: [] };
+  if (reading.reading.series.every((s) => s.points.length === 0)) return { original, unread: 'the chart reader found no values on the original', options, seenData: [] };
+  return { original, reading: reading.reading, options, seenData: [] };
 }
 
-/** Scores one render (decoded) with the marks its renderer reported (undefined: none reported). */
-export function scoreRender(critic: Critic, render: RgbaImage, marks: DrawnAxes[] | undefined): CriticScore {
+/**
+ * Scores one render (decoded) with the marks its renderer reported (undefined: none reported).
+ * `fromReading`: the program was written from the reading itself (the reader's candidate), so its
+ * agreement with the reading is no evidence — a misread chart would always win. Its data part is
+ * then the best of the other candidates' so far (its own when there are none): it competes on pixels.
+ */
+export function scoreRender(critic: Critic, render: RgbaImage, marks: DrawnAxes[] | undefined, fromReading = false): CriticScore {
   const px = scorePair(critic.original, render, critic.options.pixel);
   const pixelsOnly = (fallback: string): CriticScore => ({ score: px.score, parts: { ...px.parts }, basis: 'pixels', fallback });
   if (!critic.reading) return pixelsOnly(critic.unread ?? 'no reading of the original');
   if (!marks) return pixelsOnly('the renderer did not report where the marks were drawn');
   const data = scoreData(critic.reading, marks);
   if (!data) return pixelsOnly('the render has no axes to compare with the reading');
+  let dataScore = data.score;
+  if (fromReading && critic.seenData.length > 0) dataScore = Math.max(...critic.seenData);
+  else if (!fromReading) critic.seenData.push(data.score);
   const w = critic.options.dataWeight;
   return {
-    score: round4(w * data.score + (1 - w) * px.score),
-    parts: { ...px.parts, pixels: px.score, data: data.score, dataWithin2: data.values ? round4(data.within2 / data.values) : 0 },
+    score: round4(w * dataScore + (1 - w) * px.score),
+    parts: { ...px.parts, pixels: px.score, data: dataScore, dataWithin2: data.values ? round4(data.within2 / data.values) : 0 },
     basis: 'data+pixels',
   };
 }

@@ -23,6 +23,11 @@ export interface DataScore {
 const TYPE_PENALTY = 0.25;
 /** Bars stacked for grouped ones (or the reverse), or a line for a scatter (or the reverse). */
 const NEAR_TYPE_PENALTY = 0.1;
+/**
+ * Differences under this share of the axis range cost nothing: the reading itself is only this
+ * exact, so a candidate within it is as right as the reader's own program (written from the reading).
+ */
+const READ_TOLERANCE = 0.01;
 /** A drawn value the original does not have counts this much of a missing one. */
 const EXTRA_WEIGHT = 0.5;
 
@@ -70,7 +75,7 @@ export function scoreData(reading: Reading, drawn: DrawnAxes[]): DataScore | und
     for (const e of p.errs) {
       sum += e;
       n++;
-      if (e <= 0.02) within2++;
+      if (e <= 0.02 - READ_TOLERANCE) within2++;
     }
     sum += EXTRA_WEIGHT * p.extra;
     n += EXTRA_WEIGHT * p.extra;
@@ -224,7 +229,7 @@ function matchCategories(read: { x: string | number }[], keys: string[]): number
 }
 
 function compareSeries(read: { x: string | number; y: number }[], ds: DrawnSeries, family: Family, map: ValueMaps): { errs: number[]; extra: number } {
-  const e = (a: number, b: number) => Math.min(1, Math.abs(map.y(a) - map.y(b)));
+  const e = (a: number, b: number) => Math.min(1, Math.max(0, Math.abs(map.y(a) - map.y(b)) - READ_TOLERANCE));
   const numericRead = read.every((p) => typeof p.x === 'number');
   const polyline = ds.family === 'line' && (family === 'line' || family === 'points') && numericRead && ds.points.every((q) => !q.key);
   if (!polyline && (family === 'points' || (family === 'line' && ds.family === 'points'))) {
@@ -241,7 +246,7 @@ function compareSeries(read: { x: string | number; y: number }[], ds: DrawnSerie
       if (ui.has(c.i) || uj.has(c.j)) continue;
       ui.add(c.i);
       uj.add(c.j);
-      errs[c.i] = Math.min(1, c.d);
+      errs[c.i] = Math.min(1, Math.max(0, c.d - READ_TOLERANCE));
     }
     return { errs, extra: Math.max(0, ds.points.length - read.length) };
   }
