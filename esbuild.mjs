@@ -25,6 +25,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   absWorkingDir: root,
+  // Python sources (src/core/render/harness.py) are imported as text.
+  loader: { '.py': 'text' },
 };
 
 const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };

@@ -11,6 +11,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { emitPyText } from '../scripts/py-text.mjs';
+emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);

@@ -23,6 +23,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { emitPyText } from '../scripts/py-text.mjs';
+emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'out', 'src', 'core', 'render');

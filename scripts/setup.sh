@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in python3-matplotlib bubblewrap chromium fonts-dejavu-core zip unzip; do
+for p in python3-matplotlib pyflakes3 bubblewrap chromium fonts-dejavu-core zip unzip; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -32,6 +32,8 @@ function step(name, cmd, cmdArgs) {
 
 step('build', process.execPath, ['esbuild.mjs']);
 step('typecheck + compile tests', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json']);
+step('python sources as text for out/', process.execPath, [join(root, 'scripts', 'py-text.mjs')]);
+step('lint the Python (pyflakes3)', 'pyflakes3', ['src']);
 if (existsSync(join(root, 'webview-ui', 'tsconfig.json'))) {
   step('typecheck webview', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'webview-ui/tsconfig.json', '--noEmit']);
 }

@@ -9,6 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { emitPyText } from '../../scripts/py-text.mjs';
+emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const HARNESS = String.raw`
 import sys, json, io, base64, os, traceback, warnings

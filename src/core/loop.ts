@@ -28,6 +28,7 @@ import {
 import { decodeImage, ImageError, toDataUrl } from './image';
 import { prepareOriginal, scorePair, diffHeatmap, type PreparedOriginal } from './critic/pixelCritic';
 import { rankWithModel } from './critic/modelCritic';
+import { criticFor, criticRecord, pixelPart, scoreRender, type CriticScore } from './critic/critic';
 import { extractProgram, normaliseProgram, NoCodeError, oneLine } from './program';
 import { answerMessages, generateMessages, refineMessages } from './prompts';
 import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
@@ -140,6 +141,8 @@ export async function derender(
     /** Refinement rounds with the model (none without one): numeric refinement and the answer come after them. */
     const modelRounds = model ? opts.rounds : 0;
     const original = prepareOriginal(image);
+    let critic = criticFor(original, undefined);
+    const criticScores: CriticScore[] = [];
     const imageDataUrl = toDataUrl(input.image);
     const { width, height } = image;
     let seq = 0;
@@ -211,7 +214,9 @@ export async function derender(
         emit({ type: 'candidate-failed', candidateId: c.id, stage: 'render', error: c.error });
         return;
       }
-      const s = scorePair(original, c.rgba);
+      const s = scoreRender(critic, c.rgba, result.marks, c.source === 'reader');
+      criticScores.push(s);
+      record.critic = criticRecord(criticScores);
       c.score = { score: s.score, parts: s.parts };
       c.state = 'scored';
       rec.score = c.score;
@@ -244,6 +249,8 @@ export async function derender(
       }
       checkAbort();
       record.reading = readRecord(read);
+      critic = criticFor(original, read.result);
+      if (critic.unread) emit({ type: 'log', level: 'info', message: `the critic compares pixels only: ${critic.unread}` });
       if (read.result.ok) emit({ type: 'reading', reading: read.result.reading, overlayPng: read.overlayPng ?? new Uint8Array(), csv: read.csv ?? '' });
       else emit({ type: 'reading-failed', reason: read.result.reason });
       if (!model && !read.program) {
@@ -363,7 +370,7 @@ export async function derender(
       emit({ type: 'stage', stage: 'numeric', round: modelRounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
       const numeric = await refineNumbers({
         program: best.code!,
-        startScore: best.score!.score,
+        startScore: pixelPart(best.score!),
         budget: opts.numericRefineBudget,
         signal,
         ...numericSearchCallbacks(async (code) => {
@@ -372,9 +379,9 @@ export async function derender(
           return r;
         }, original),
       });
-      record.numeric = { search: numeric.search, rendersUsed: numeric.rendersUsed, startScore: best.score!.score, endScore: numeric.score, changes: numeric.changes.length };
+      record.numeric = { search: numeric.search, rendersUsed: numeric.rendersUsed, startScore: pixelPart(best.score!), endScore: numeric.score, changes: numeric.changes.length };
       checkAbort();
-      if (numeric.program !== best.code && numeric.score > best.score!.score) {
+      if (numeric.program !== best.code && numeric.score > pixelPart(best.score!)) {
         const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
         emit({ type: 'candidate-generated', candidate: publicInfo(c) });
         await evaluate(c);

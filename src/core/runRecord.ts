@@ -15,6 +15,7 @@ import type {
   TokenUsage,
 } from './types';
 import type { ReadRecord } from './read';
+import type { CriticRecord } from './critic/critic';
 
 export interface ModelCallRecord {
   purpose: ModelPurpose;
@@ -63,6 +64,8 @@ export interface RunRecord {
   rounds: { round: number; bestCandidateId: string; bestScore: number; improved: boolean }[];
   /** What the built-in chart reader read (the whole reading: axes, texts, marks), or why it could not. */
   reading?: ReadRecord;
+  /** What the critic compared: data and pixels, or pixels alone and why (no reading of the original, no marks reported). */
+  critic?: CriticRecord;
   /** The numeric refinement: which search ran, renders it used, scores before and after, values changed. */
   numeric?: { search: 'local' | 'global' | 'none'; rendersUsed: number; startScore: number; endScore: number; changes: number; kept?: string };
   bestCandidateId?: string;

@@ -54,7 +54,41 @@ export interface RenderResult {
   traceback?: string;
   /** In script mode: `str(answer)` if the program defined a global named `answer`. */
   answer?: string;
+  /**
+   * Figure mode: where the render's data marks were drawn, as the harness reports them (per axes;
+   * absent when the renderer does not report them). For the critic's data part.
+   */
+  marks?: DrawnAxes[];
   durationMs: number;
+}
+
+/** One matplotlib axes of a render and the data marks drawn in it (px from the top left). */
+export interface DrawnAxes {
+  /** x, y, w, h of the axes box in render px. */
+  box: [number, number, number, number];
+  xscale: string;
+  yscale: string;
+  xlim: [number, number];
+  ylim: [number, number];
+  /** Major ticks: [data value, label text]. */
+  xticks: [number, string][];
+  yticks: [number, string][];
+  artists: DrawnArtist[];
+}
+
+/**
+ * One artist's marks. `items` per kind — bar: [x, y, w, h (data), px x, px y, px w, px h];
+ * line and points: [x, y (data), px x, px y]; slice: [share, theta1, theta2].
+ */
+export interface DrawnArtist {
+  kind: 'bar' | 'line' | 'points' | 'slice';
+  orientation?: 'vertical' | 'horizontal';
+  label: string;
+  /** Wedge labels (slices). */
+  labels?: string[];
+  color?: [number, number, number];
+  marker?: string;
+  items: number[][];
 }
 
 export interface Renderer {
