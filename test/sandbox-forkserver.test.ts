@@ -67,13 +67,15 @@ test("the fork server's outer filter refuses everything the program's filter ref
 
 /** A harness with no audit hook: the program's code runs as native-capable Python (ctypes, os). */
 const BARE = String.raw`
-import os, json
+import os, sys, json
 def _recode_preload():
     pass
 def _recode_main(init=None, job=None):
     chan = os.fdopen(3, 'w')
     chan.write(json.dumps({'ready': True}) + '\n')
     chan.flush()
+    if job is None:
+        job = sys.stdin.readline()  # a spare child: the job comes once the zygote has one
     g = {'__name__': '__main__'}
     try:
         exec(json.loads(job)['code'], g)

@@ -1,7 +1,9 @@
 # RECODE fork server ("zygote") for the local CPython renderer. Trusted code: it runs inside the
 # bubblewrap sandbox (uid 65534, read-only file system, no network, an outer seccomp filter that
 # still refuses everything the per-program sandbox refuses except making child processes, unshare
-# and mount). It imports matplotlib, numpy and the harness ONCE, then for each job forks:
+# and mount). It imports matplotlib, numpy and the harness ONCE, then keeps one child forked ahead
+# of the next job (a spare: its sandbox set up, its harness installed, waiting for the job on its
+# stdin) and gives each job to it:
 #
 #   zygote --fork--> child C: unshare(user, mount, pid, net, ipc), map its uid
 #                    --fork--> grandchild G, pid 1 of the new pid namespace: a private /tmp, /dev
@@ -53,11 +55,10 @@ class CapData(ctypes.Structure):
     _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
 
 
-out = os.fdopen(3, 'wb', buffering=0)
-
-
 def frame(job_id, kind, data):
-    out.write(struct.pack('>IcI', job_id, kind, len(data)) + data)
+    buf = memoryview(struct.pack('>IcI', job_id, kind, len(data)) + data)
+    while buf:
+        buf = buf[os.write(3, buf):]
 
 
 def say(obj):
@@ -65,7 +66,13 @@ def say(obj):
 
 
 stdin_fd = 0
-init = json.loads(sys.stdin.buffer.readline() or b'{}')
+first = b''
+while not first.endswith(b'\n'):
+    c = os.read(stdin_fd, 1)
+    if not c:
+        break
+    first += c
+init = json.loads(first or b'{}')
 cfg = init.get('config', {})
 tmpfs_mb = int(init.get('tmpfsMb', 64))
 reply_limit = int(init.get('replyLimit', 64 << 20))
@@ -110,7 +117,7 @@ def threads():
         return 1
 
 
-def enter_sandbox(job_id):
+def enter_sandbox():
     """In C (forked from the zygote): the namespaces, then G; returns in G only."""
     check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), 'pdeathsig')
     # /proc/self/{uid,gid}_map of a non-dumpable process belong to root: dumpable while mapping
@@ -203,6 +210,8 @@ class Job:
         self.status = None
         self.overflow = False
         self.pidfd = None
+        self.job_w = None
+        self.pending = []  # frames before the job was given (a spare's ready line)
 
     def kill(self):
         for p in (self.gpid, self.pid):
@@ -219,20 +228,20 @@ poller = select.poll()
 poller.register(stdin_fd, select.POLLIN)
 
 
-def start(job_id, job):
+def spawn_child():
+    """A child entering its sandbox now, before its job (a spare): its harness reports ready and
+    waits for the job on its stdin, so a job finds its sandbox and harness already set up."""
     global ctl_w
     if threads() != 1:
-        frame(job_id, b'C', (json.dumps({'ready': False, 'error': 'the fork server has a thread running'}) + '\n').encode())
-        frame(job_id, b'E', json.dumps({'status': 71}).encode())
-        return
+        return None
     chan_r, chan_w = os.pipe()
     out_r, out_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
+    job_r, job_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            null = os.open('/dev/null', os.O_RDONLY)
-            os.dup2(null, 0)
+            os.dup2(job_r, 0)
             os.dup2(out_w, 1)
             os.dup2(out_w, 2)
             os.dup2(chan_w, 3)
@@ -243,7 +252,7 @@ def start(job_id, job):
         except BaseException:
             os._exit(72)
         try:
-            enter_sandbox(job_id)
+            enter_sandbox()
         except BaseException as e:
             try:
                 os.write(3, (json.dumps({'ready': False, 'error': 'namespaces: %s: %s' % (type(e).__name__, e)}) + '\n').encode())
@@ -252,20 +261,51 @@ def start(job_id, job):
             os._exit(97)
         job_cfg = dict(cfg)
         job_cfg['warm'] = False
-        harness['_recode_main']({'config': job_cfg}, json.dumps(job))
+        sys.stdin = open(0, 'r', encoding='utf-8', closefd=False)  # nothing buffered from the zygote's stdin
+        harness['_recode_main']({'config': job_cfg})
         os._exit(0)
-    for fd in (chan_w, out_w, ctl_w):
+    for fd in (chan_w, out_w, ctl_w, job_r):
         os.close(fd)
-    j = Job(job_id, pid, {chan_r: b'C', out_r: b'O'}, ctl_r)
+    j = Job(None, pid, {chan_r: b'C', out_r: b'O'}, ctl_r)
+    j.job_w = job_w
     j.pidfd = os.pidfd_open(pid)
-    jobs[job_id] = j
     for fd in (chan_r, out_r, ctl_r, j.pidfd):
         by_fd[fd] = j
         poller.register(fd, select.POLLIN)
+    return j
+
+
+spare = None
+
+
+def start(job_id, job):
+    """Gives the job to the spare child (made now if there is none), then makes the next spare."""
+    global spare
+    j = spare or spawn_child()
+    spare = None
+    if j is None:
+        frame(job_id, b'C', (json.dumps({'ready': False, 'error': 'the fork server has a thread running'}) + '\n').encode())
+        frame(job_id, b'E', json.dumps({'status': 71}).encode())
+        return
+    j.id = job_id
+    jobs[job_id] = j
+    for kind, data in j.pending:
+        frame(job_id, kind, data)
+    j.pending = []
+    try:
+        data = memoryview((json.dumps(job) + '\n').encode())
+        while data:
+            data = data[os.write(j.job_w, data):]
+    except OSError:
+        pass  # it died: its status says how
+    os.close(j.job_w)
+    j.job_w = None
+    finish_if_done(j)
+    spare = spawn_child()
 
 
 def finish_if_done(j):
-    if j.fds or j.ctl is not None or j.status is None:
+    if j.id is None or j.fds or j.ctl is not None or j.status is None:
         return
     frame(j.id, b'E', json.dumps(j.status).encode())
     jobs.pop(j.id, None)
@@ -298,6 +338,7 @@ def reap(j):
 
 
 say({'ready': True, 'python': sys.version.split()[0], 'pid': os.getpid(), 'threads': threads()})
+spare = spawn_child()
 pending = b''
 while True:
     events = poller.poll()
@@ -305,7 +346,7 @@ while True:
         if fd == stdin_fd:
             chunk = os.read(stdin_fd, 1 << 20)
             if not chunk:
-                for j in jobs.values():
+                for j in list(jobs.values()) + ([spare] if spare else []):
                     j.kill()
                 os._exit(0)
             pending += chunk
@@ -336,6 +377,8 @@ while True:
                 j.overflow = True
                 j.kill()
                 close_fd(j, fd)
+            elif j.id is None:
+                j.pending.append((j.fds[fd], data))
             else:
                 frame(j.id, j.fds[fd], data)
         finish_if_done(j)

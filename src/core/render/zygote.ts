@@ -2,7 +2,8 @@
  * The fork server of the local CPython renderer (host side). One zygote per renderer (zygote.py):
  * a CPython started inside bubblewrap like the fresh-process path (same binds, read-only file
  * system, uid 65534, no network), with an outer seccomp filter that also lets it fork, unshare and
- * mount. It imports matplotlib, numpy and the harness once and forks a child per job; the child
+ * mount. It imports matplotlib, numpy and the harness once and forks a child per job (one ahead, so
+ * that a job finds its child's sandbox and harness already set up); the child
  * enters its own user, mount, PID, network and IPC namespaces, and its grandchild (pid 1 there)
  * installs the strict filter and the audit hook before it runs the program (see zygote.py).
  *
