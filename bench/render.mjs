@@ -15,6 +15,9 @@
 //     CPython in the same run;
 //   - peak RSS of this Node process (including the Pyodide worker thread) and of the largest
 //     Python child process (sampled every 10 ms).
+//   - the fork server (issue 16, bench/lib/forkserver.mjs): per render vs the in-process floor and
+//     the fresh-process path, a 60-render refinement, throughput with 1 and 2 children, memory
+//     (`--fork-server-only`: just this, into bench/results/render-fork-server.json).
 // Writes bench/results/render.json. Nothing is asserted: these machines are shared and noisy.
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { emitPyText } from '../scripts/py-text.mjs';
+import { forkServerBench } from './lib/forkserver.mjs';
 emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,6 +124,27 @@ const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map(round), node: process.version },
   runs,
 };
+
+// --- the fork server (issue 16): per render against the floor and the fresh-process path, a
+// 60-render refinement, throughput with 1 and 2 children, memory. --fork-server-only: just this.
+if (!args.includes('--skip-fork-server')) {
+  const pf = await findPython();
+  if (!pf) throw new Error('no python with matplotlib: apt-get install python3-matplotlib');
+  result.fork_server = await forkServerBench({ createPythonRenderer, pythonPath: pf.path, runs });
+  const f = result.fork_server;
+  console.log(
+    `fork server: ${f.per_render_ms.fork_server.median} ms per render (floor ${f.per_render_ms.floor.median} ms, ${f.fork_server_over_floor}x; ` +
+      `fresh process ${f.per_render_ms.fresh_process.median} ms); 60-render refinement ${f.refinement_60_renders.fork_server.seconds} s ` +
+      `(fresh ${f.refinement_60_renders.fresh_process.seconds} s); ${f.throughput.children_1.renders_per_s} vs ${f.throughput.children_2.renders_per_s} renders/s with 1 vs 2 children; ` +
+      `zygote ${f.memory_mb.zygote_rss} MB RSS, child peak ${f.memory_mb.child_peak_private} MB private`,
+  );
+  if (args.includes('--fork-server-only')) {
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'render-fork-server.json'), JSON.stringify(result, null, 2) + '\n');
+    console.log('wrote bench/results/render-fork-server.json');
+    process.exit(0);
+  }
+}
 
 // --- both renderers ---
 const found = await findPython();

@@ -59,8 +59,8 @@ async function readInput(path: string, what: 'image' | 'render' | 'program'): Pr
   }
 }
 
-async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string; unisolated?: boolean }, fn: (r: Renderer) => Promise<T>): Promise<T> {
-  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages, unisolated: opts.unisolated });
+async function withRenderer<T>(choice: RendererChoice, opts: { python?: string; packages?: string; unisolated?: boolean; renderConcurrency?: number }, fn: (r: Renderer) => Promise<T>): Promise<T> {
+  const renderer = await chooseRenderer(choice, { pythonPath: opts.python, packageDir: opts.packages, unisolated: opts.unisolated, renderConcurrency: opts.renderConcurrency });
   try {
     return await fn(renderer);
   } finally {
@@ -89,6 +89,7 @@ export function buildProgram(): Command {
     .addOption(rendererOption())
     .option('--unisolated', UNISOLATED_HELP)
     .option('--python <path>', 'python with matplotlib for the python renderer (default: auto-detect)')
+    .option('--render-concurrency <n>', 'programs the python renderer runs at once (default: the number of cores)', int('--render-concurrency', 1, 64))
     .option('--packages <dir>', 'folder with Pyodide packages (default: the user cache)')
     .option('--time-limit <s>', 'time limit per program run, seconds', seconds, DEFAULT_OPTIONS.renderTimeLimitMs / 1000)
     .option('-m, --model <name>', 'model name (else RECODE_MODEL)')

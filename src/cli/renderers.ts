@@ -25,14 +25,14 @@ export function defaultPackageDir(): string {
 export const UNISOLATED_FLAG = '--unisolated';
 export const UNISOLATED_HELP = 'let the python renderer run programs WITHOUT the bubblewrap sandbox where it is not available (no bwrap, macOS, Windows)';
 
-function localPython(path: string, allowUnisolated: boolean, isolated: boolean, warn: (line: string) => void): Renderer {
+function localPython(path: string, allowUnisolated: boolean, isolated: boolean, warn: (line: string) => void, maxConcurrent?: number): Renderer {
   if (!isolated) warn(`recode: WARNING ${UNISOLATED_WARNING} (${path}); they can read and write your files and reach the network`);
-  return createPythonRenderer({ pythonPath: path, allowUnisolated });
+  return createPythonRenderer({ pythonPath: path, allowUnisolated, maxConcurrent });
 }
 
 export async function chooseRenderer(
   choice: RendererChoice,
-  o: { pythonPath?: string; packageDir?: string; unisolated?: boolean; warn?: (line: string) => void },
+  o: { pythonPath?: string; packageDir?: string; unisolated?: boolean; warn?: (line: string) => void; renderConcurrency?: number },
 ): Promise<Renderer> {
   const packageDir = o.packageDir ?? defaultPackageDir();
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -53,14 +53,14 @@ export async function chooseRenderer(
         `the python renderer cannot isolate programs here (${iso.reason}): install bubblewrap (apt-get install bubblewrap), use --renderer pyodide, or pass ${UNISOLATED_FLAG} to run them unisolated`,
       );
     }
-    return localPython(py.path, allow, iso.ok, warn);
+    return localPython(py.path, allow, iso.ok, warn, o.renderConcurrency);
   }
   const pk = await checkPyodidePackages(packageDir, ['matplotlib']);
   if (pk.ok) return createPyodideRenderer({ packageDir });
   const py = await findPython(o.pythonPath ? [o.pythonPath] : undefined);
   if (py) {
     const iso = await pythonIsolationAvailable(py.path);
-    if (iso.ok || allow) return localPython(py.path, allow, iso.ok, warn);
+    if (iso.ok || allow) return localPython(py.path, allow, iso.ok, warn, o.renderConcurrency);
     throw new Error(
       `no isolated renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`), and ${py.path} cannot be isolated here (${iso.reason}); install bubblewrap (apt-get install bubblewrap), or pass ${UNISOLATED_FLAG} to run programs in the local python unisolated`,
     );

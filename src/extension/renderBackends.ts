@@ -23,8 +23,8 @@ export async function locatePython(preferred: string): Promise<PythonFound | und
   return { path: found.path, detail: `${found.path}${found.matplotlib ? ` (matplotlib ${found.matplotlib})` : ''}` };
 }
 
-export function createPythonRenderer(pythonPath: string, allowUnisolated = false): Renderer {
-  return createRenderer('python', { pythonPath, allowUnisolated });
+export function createPythonRenderer(pythonPath: string, allowUnisolated = false, maxConcurrent?: number): Renderer {
+  return createRenderer('python', { pythonPath, allowUnisolated, maxConcurrent });
 }
 
 /** Whether programs of this python can run in the bubblewrap sandbox here. */

@@ -59,7 +59,7 @@ export async function chooseRenderer(ext: Ext, settings: Settings, workerConfig:
           pyodidePackages: packages,
           note,
         },
-        renderer: createPythonRenderer(python.path, allowUnisolated),
+        renderer: createPythonRenderer(python.path, allowUnisolated, renderConcurrency()),
       };
     }
     return {
@@ -88,6 +88,12 @@ export async function chooseRenderer(ext: Ext, settings: Settings, workerConfig:
 
 export function packagesDirOf(context: vscode.ExtensionContext): vscode.Uri {
   return vscode.Uri.joinPath(context.globalStorageUri, 'pyodide-packages');
+}
+
+/** recode.renderConcurrency: programs the local python renderer runs at once (0 or unset: the number of cores). */
+export function renderConcurrency(): number | undefined {
+  const v = vscode.workspace.getConfiguration('recode').get<number>('renderConcurrency');
+  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.min(64, Math.floor(v)) : undefined;
 }
 
 /** The machine-scope setting (a workspace cannot turn it on): local Python may run programs unisolated. */

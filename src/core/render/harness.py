@@ -496,6 +496,19 @@ def _make_audit_hook(write_roots, read_roots, violations, report_fd=None, create
     return hook
 
 
+def _warm_render(plt, savefig):
+    """Render a small figure once, so that every module a render imports lazily (PIL plugins, text
+    layout) is loaded before the sandbox closes."""
+    fig = plt.figure(figsize=(1, 1), dpi=50)
+    ax = fig.add_subplot()
+    ax.bar(['a'], [1], label='a')
+    ax.plot([0, 1], [0, 1], 'o-')
+    ax.set_title('warm $x^2$')
+    ax.legend()
+    savefig(fig, io.BytesIO(), format='png')
+    plt.close('all')
+
+
 def _recode_install(config_json, report=None):
     """Prepare this interpreter for untrusted programs and return run(job_json) -> reply_json.
     config: renderer ('pyodide'|'python'), workdir, restrictReads (reads only from Python's own
@@ -591,18 +604,11 @@ def _recode_install(config_json, report=None):
         limit_px = [0]
         rc_saved = {}
 
-    if mpl is not None:
+    if mpl is not None and cfg.get('warm', True):
         # Render once now, so that every module a render imports lazily (PIL plugins, text
-        # layout) is loaded before the sandbox closes.
+        # layout) is loaded before the sandbox closes (a fork server's child: its zygote did).
         try:
-            fig = plt.figure(figsize=(1, 1), dpi=50)
-            ax = fig.add_subplot()
-            ax.bar(['a'], [1], label='a')
-            ax.plot([0, 1], [0, 1], 'o-')
-            ax.set_title('warm $x^2$')
-            ax.legend()
-            orig_savefig(fig, io.BytesIO(), format='png')
-            plt.close('all')
+            _warm_render(plt, orig_savefig)
         except Exception:
             pass
     import logging
@@ -1222,14 +1228,33 @@ def _recode_install(config_json, report=None):
     return run
 
 
-def _recode_main():
+def _recode_preload():
+    """For a fork server (zygote.py): import what every program uses and render once, before any
+    fork, so that each child starts warm. Runs no program and closes nothing."""
+    import matplotlib
+    matplotlib.use('Agg', force=True)
+    import matplotlib.pyplot as plt
+    __import__('matplotlib.font_manager')
+    try:
+        __import__('numpy')
+    except ImportError:
+        pass
+    from matplotlib.figure import Figure
+    _warm_render(plt, Figure.savefig)
+    for m in ('tempfile', 'logging', 'linecache', 'traceback', 'resource', 'random', 'shutil'):
+        __import__(m)
+
+
+def _recode_main(init=None, job=None):
     """Local CPython: one job per process. Line 1 on stdin: init {config, fontCache}; the harness
     then reports ready on fd 3, reads line 2 (the job) and writes 'R <reply>' on fd 3 (the audit
-    hook appends 'V <refusal>' lines there as they happen)."""
+    hook appends 'V <refusal>' lines there as they happen). A fork server's child passes init and
+    the job (JSON) itself."""
     exit_now = os._exit
     chan = os.fdopen(3, 'w', encoding='utf-8')
     stdin = sys.stdin.buffer
-    init = json.loads(stdin.readline() or b'{}')
+    if init is None:
+        init = json.loads(stdin.readline() or b'{}')
     cfg = init.get('config', {})
     cache = init.get('fontCache')
     mpldir = os.environ.get('MPLCONFIGDIR')
@@ -1253,10 +1278,10 @@ def _recode_main():
         mpl_version = getattr(m, '__version__', None)
     chan.write(json.dumps({'ready': True, 'python': sys.version.split()[0], 'matplotlib': mpl_version}) + '\n')
     chan.flush()
-    line = stdin.readline()
+    line = stdin.readline().decode('utf-8', 'replace') if job is None else job
     if not line:
         exit_now(0)
-    reply = run(line.decode('utf-8', 'replace'))
+    reply = run(line)
     chan.write('R ' + reply + '\n')
     chan.flush()
     exit_now(0)

@@ -193,12 +193,17 @@ const jge = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JGE_K, jt,
 const jset = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JSET_K, jt, jf, k: k >>> 0 });
 
 /** The instructions for one architecture, assuming the accumulator holds the syscall number. */
-function archBlock(t: ArchTable, o: { allowProcesses?: boolean }): Insn[] {
+function archBlock(t: ArchTable, o: FilterOptions): Insn[] {
   const out: Insn[] = [ld(OFF_NR)];
   if (t.x32) out.push(jge(X32_SYSCALL_BIT, 0, 1), ret(SECCOMP_RET_KILL_PROCESS));
   const processes = t === X86_64 ? [57, 58] : [];
+  // the fork server's outer filter: unshare (its children's namespaces) and mount (their private
+  // /tmp, /dev and /proc) too; each child installs the strict filter before it runs a program
+  const forkServer = t === X86_64 ? [272, 165] : [97, 40];
+  const allowProcesses = o.allowProcesses || o.forkServer;
   for (const nr of t.deny) {
-    if (o.allowProcesses && processes.includes(nr)) continue;
+    if (allowProcesses && processes.includes(nr)) continue;
+    if (o.forkServer && forkServer.includes(nr)) continue;
     out.push(jeq(nr, 0, 1), ret(SECCOMP_RET_ERRNO | EPERM));
   }
   out.push(jeq(t.clone3, 0, 1), ret(SECCOMP_RET_ERRNO | ENOSYS));
@@ -207,7 +212,7 @@ function archBlock(t: ArchTable, o: { allowProcesses?: boolean }): Insn[] {
     jeq(t.clone, 0, 5),
     ld(OFF_ARG0_LO),
     jset(CLONE_NS_FLAGS, 2, 0),
-    jset(o.allowProcesses ? 0xffffffff : CLONE_THREAD, 0, 1),
+    jset(allowProcesses ? 0xffffffff : CLONE_THREAD, 0, 1),
     ret(SECCOMP_RET_ALLOW),
     ret(SECCOMP_RET_ERRNO | EPERM),
   );
@@ -215,12 +220,18 @@ function archBlock(t: ArchTable, o: { allowProcesses?: boolean }): Insn[] {
   return out;
 }
 
+export interface FilterOptions {
+  /** Let fork, vfork and clone without CLONE_THREAD through (namespace flags stay refused). */
+  allowProcesses?: boolean;
+  /** The fork server's outer filter: processes, unshare and mount (everything else stays refused). */
+  forkServer?: boolean;
+}
+
 /**
- * The filter's instructions (exported for tests). `allowProcesses` lets fork, vfork and clone
- * without CLONE_THREAD through (namespace flags stay refused): only for the test that gives a
- * shell every other wall of the sandbox.
+ * The filter's instructions (exported for tests). `allowProcesses`: only for the test that gives a
+ * shell every other wall of the sandbox. `forkServer`: the zygote's (zygote.py), never a program's.
  */
-export function seccompProgram(o: { allowProcesses?: boolean } = {}): Insn[] {
+export function seccompProgram(o: FilterOptions = {}): Insn[] {
   const x86 = archBlock(X86_64, o);
   const arm = archBlock(AARCH64, o);
   // ld arch; jeq x86_64 → x86 block; jeq aarch64 → arm block; else kill
@@ -233,7 +244,7 @@ export function seccompProgram(o: { allowProcesses?: boolean } = {}): Insn[] {
 }
 
 /** The compiled filter: an array of struct sock_filter in the host's byte order (what bwrap --seccomp reads). */
-export function seccompFilter(o: { allowProcesses?: boolean } = {}): Buffer {
+export function seccompFilter(o: FilterOptions = {}): Buffer {
   const prog = seccompProgram(o);
   const buf = Buffer.alloc(prog.length * 8);
   const le = os.endianness() === 'LE';

@@ -1,8 +1,14 @@
 /**
- * The local CPython renderer: each program runs in its own fresh Python process (no state leaks
- * between programs), with the same harness as the Pyodide renderer. One spare process is kept
- * pre-started — matplotlib imported, a warm-up figure drawn, waiting on stdin for its job — so a
- * render costs about a warm render, not a cold start. Node only.
+ * The local CPython renderer: each program runs in its own Python process (no state leaks between
+ * programs), with the same harness as the Pyodide renderer. Under bubblewrap the processes are
+ * forked from a warm fork server (zygote.ts / zygote.py: matplotlib imported once, each child in
+ * namespaces of its own), so a render costs about a warm in-process render. Elsewhere, or where the
+ * children cannot enter their namespaces, a fresh process per program (process.ts), with one spare
+ * kept pre-started — matplotlib imported, a warm-up figure drawn, waiting on stdin for its job.
+ * Up to `maxConcurrent` programs run at once; further calls queue. Node only.
+ *
+ * The parts: probe.ts (finding a python), isolation.ts (the isolation levels and their detection),
+ * process.ts (one fresh process), zygote.ts (the fork server), this file (the renderer and its pool).
  *
  * Isolation, strongest available (detected once per Python, recorded in `sandbox`):
  *   'namespaces' (Linux user+mount+net+pid namespaces via util-linux `unshare`): no network, the
@@ -17,27 +23,21 @@
  * sockets, ctypes, frames; reads limited to Python's own folders, writes to the working folder),
  * and a wall-clock limit that kills the process group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, mkdirSync, promises as fsp, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import type { RenderRequest, RenderResult, Renderer } from '../types';
-import { SANDBOX_UID, SECCOMP_FD, bwrapAvailable, bwrapCommand, seccompFilter } from './osSandbox';
+import { SANDBOX_UID, bwrapAvailable } from './osSandbox';
 import { decodeImage } from '../image';
-import {
-  DEFAULT_MAX_OUTPUT_BYTES,
-  DEFAULT_MAX_PIXELS,
-  HARNESS_PY,
-  failure,
-  harnessJob,
-  parseHarnessReply,
-  toRenderResult,
-  type HarnessJob,
-} from './harness';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, parseHarnessReply, toRenderResult } from './harness';
+import { findPython, probePython, type Probe } from './probe';
+import { BWRAP_BASE, UNISOLATED_WARNING, detectLaunch, type Launch, type PythonIsolation } from './isolation';
+import { PyProcess, allLive, harnessEnv, installExitHook, oneLine, type Ready, type RenderProcess } from './process';
+import { Zygote, checkForkServer } from './zygote';
 
-export type PythonIsolation = 'bwrap' | 'namespaces' | 'network' | 'none';
+export { findPython } from './probe';
+export { UNISOLATED_WARNING, UnisolatedError, isIsolated, type PythonIsolation } from './isolation';
 
 export interface PythonRendererOptions {
   /** The python to run (absolute path or a command on PATH). Default: findPython(). */
@@ -70,6 +70,13 @@ export interface PythonRendererOptions {
    * render is not slowed by a start-up beside it). Default 'now'.
    */
   spareStart?: 'now' | 'after';
+  /**
+   * Serve programs from a warm fork server (zygote.py) where the isolation is bubblewrap: one
+   * CPython imports matplotlib once and forks a sandboxed child per program. Where the children
+   * cannot enter their namespaces, each program gets a fresh process instead, and `sandbox` says
+   * why. Default true.
+   */
+  forkServer?: boolean;
 }
 
 export interface PythonInfo {
@@ -86,394 +93,12 @@ export interface PythonRenderer extends Renderer {
   readonly sandbox: string;
   /** Finds the python, detects the isolation, starts the spare process; resolves when it is ready. */
   warmup(): Promise<PythonInfo>;
-  /** How many Python processes this renderer has started (for tests and benchmarks). */
+  /** How many Python processes this renderer has started (for tests and benchmarks): a fork server's children count. */
   readonly processesStarted: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Finding a python
-// ---------------------------------------------------------------------------------------------
-
-interface Probe {
-  path: string;
-  version: string;
-  matplotlib: string | null;
-  /** Folders the python needs (prefixes, sys.path, matplotlib data): never hidden. */
-  needs: string[];
-  fontCache?: { name: string; text: string };
-  error?: string;
-}
-
-const PROBE_PY = String.raw`
-import json, os, sys, glob
-out = {'path': sys.executable, 'version': sys.version.split()[0], 'matplotlib': None,
-       'needs': [p for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-                 os.path.dirname(os.__file__)] + sys.path if p]}
-try:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.font_manager
-    out['matplotlib'] = matplotlib.__version__
-    out['needs'] += [matplotlib.get_data_path(), os.path.dirname(os.path.dirname(matplotlib.__file__))]
-    try:
-        import numpy
-        out['needs'].append(os.path.dirname(os.path.dirname(numpy.__file__)))
-    except Exception:
-        pass
-    files = sorted(glob.glob(os.path.join(matplotlib.get_cachedir(), 'fontlist-*.json')))
-    if files:
-        with open(files[-1], encoding='utf-8') as f:
-            out['fontCache'] = {'name': os.path.basename(files[-1]), 'text': f.read()}
-except Exception as e:
-    out['error'] = '%s: %s' % (type(e).__name__, e)
-out['needs'] = sorted(set(os.path.realpath(p) for p in out['needs']))
-print(json.dumps(out))
-`;
-
-function runCapture(c: Command, opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error?: string }> {
-  return new Promise((resolve) => {
-    let child: ChildProcess;
-    try {
-      child = spawnLaunch(c, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (e) {
-      resolve({ code: null, signal: null, stdout: '', stderr: '', error: (e as Error).message });
-      return;
-    }
-    let stdout = '';
-    let stderr = '';
-    let error: string | undefined;
-    child.stdout?.on('data', (d: Buffer) => {
-      if (stdout.length < 4 << 20) stdout += d.toString('utf8');
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString('utf8')).slice(-4000);
-    });
-    const timer = setTimeout(() => {
-      error = `timed out after ${Math.round(opts.timeoutMs / 1000)} s`;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs);
-    child.on('error', (e) => {
-      error = e.message;
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, error });
-    });
-  });
-}
-
-const probes = new Map<string, Promise<Probe | null>>();
-
-/** Runs `cmd` (trusted code only) to learn its version, matplotlib and folders. Cached per command. */
-function probePython(cmd: string): Promise<Probe | null> {
-  let p = probes.get(cmd);
-  if (!p) {
-    p = (async () => {
-      const tmp = mkdtempSync(path.join(os.tmpdir(), 'recode-probe-'));
-      try {
-        const r = await runCapture({ cmd, args: ['-I', '-B', '-c', PROBE_PY] }, {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, MPLCONFIGDIR: tmp, MPLBACKEND: 'Agg', LANG: 'C.UTF-8' },
-          cwd: tmp,
-          timeoutMs: 60_000,
-        });
-        if (r.code !== 0) return null;
-        const line = r.stdout.trim().split('\n').pop() ?? '';
-        const v = JSON.parse(line) as Probe;
-        return typeof v.path === 'string' ? v : null;
-      } catch {
-        return null;
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-    })();
-    probes.set(cmd, p);
-  }
-  return p;
-}
-
-/**
- * The first of `candidates` (default ['python3', '/usr/bin/python3', 'python']) that imports
- * matplotlib: its sys.executable and matplotlib version; null if none does.
- */
-export async function findPython(candidates?: string | string[]): Promise<{ path: string; matplotlib: string } | null> {
-  const list = candidates === undefined ? ['python3', '/usr/bin/python3', 'python'] : Array.isArray(candidates) ? candidates : [candidates];
-  for (const c of list) {
-    const p = await probePython(c);
-    if (p?.matplotlib) return { path: p.path, matplotlib: p.matplotlib };
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Isolation
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Runs inside the new namespaces (as root of the user namespace): everything read-only, a private
- * /tmp, /dev/shm, /var/tmp, the given folders hidden, a private working folder; then exec python.
- * $1 base folder, $2 tmpfs size (MB), then folders to hide, '--', the command.
- */
-const NAMESPACE_SCRIPT = String.raw`base=$1; sz="$2"m; shift 2
-while read -r _ _ _ _ mp opts _; do
-  case "$mp" in *\\*) continue ;; esac
-  case "$opts" in ro | ro,*) continue ;; esac
-  mount -o remount,bind,ro "$mp" 2>/dev/null
-done < /proc/self/mountinfo
-mount -t tmpfs -o "size=$sz,mode=1777,nosuid,nodev" recode-tmp /tmp || exit 97
-[ -d /dev/shm ] && mount -t tmpfs -o size=1m,nosuid,nodev recode-shm /dev/shm 2>/dev/null
-[ -d /var/tmp ] && mount -t tmpfs -o size=1m,nosuid,nodev recode-vartmp /var/tmp 2>/dev/null
-while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=755,ro recode-hidden "$1" || exit 98; fi
-  shift
-done
-shift
-mkdir -p "$base" && mount -t tmpfs -o "size=$sz,mode=700,nosuid,nodev" recode-work "$base" || exit 99
-mkdir -p "$base/work" "$base/mpl" "$base/home" && cd "$base/work" || exit 99
-exec "$@"
-`;
-
-const UNSHARE_NS = ['--user', '--map-root-user', '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private'];
-
-function unshareBinary(): string | undefined {
-  for (const p of ['/usr/bin/unshare', '/bin/unshare', '/usr/sbin/unshare']) if (existsSync(p)) return p;
-  return undefined;
-}
-
-/** Folders to hide in 'namespaces' mode: homes and the user's working folder, minus what Python needs. */
-function foldersToHide(needs: string[]): string[] {
-  const system = new Set(['/', '/usr', '/etc', '/lib', '/lib32', '/lib64', '/bin', '/sbin', '/proc', '/sys', '/dev', '/tmp', '/var', '/run', '/boot']);
-  const cands = [os.homedir(), process.cwd(), '/home', '/root', '/mnt', '/media', '/srv', '/run/user', '/opt'];
-  const out: string[] = [];
-  for (const c of cands) {
-    let real: string;
-    try {
-      real = realpathSync(c);
-    } catch {
-      continue;
-    }
-    if (system.has(real) || real === os.tmpdir() || out.includes(real)) continue;
-    if (needs.some((n) => n === real || n.startsWith(real + '/') || real.startsWith(n + '/'))) continue;
-    if (!existsSync(real)) continue;
-    out.push(real);
-  }
-  return out;
-}
-
-interface Command {
-  cmd: string;
-  args: string[];
-  /** Run the launcher as this uid/gid (root hosts: bwrap as an unprivileged user). */
-  uid?: number;
-  gid?: number;
-  /** The seccomp filter to write on fd SECCOMP_FD (bwrap reads it from there). */
-  seccomp?: Buffer;
-}
-
-interface Launch {
-  isolation: PythonIsolation;
-  /** The command line for a process whose temporary base folder is `base`. */
-  command(base: string, python: string, pyArgs: string[]): Command;
-  detail: string;
-  /** The job folder's base path is fixed inside the sandbox (bwrap): nothing on the host. */
-  fixedBase?: string;
-}
-
-/** The job folder inside the bubblewrap sandbox (its private /tmp). */
-const BWRAP_BASE = '/tmp/recode-job';
-
-function makeLaunch(isolation: PythonIsolation, hide: string[], tmpfsMb: number, detail = '', needs: string[] = []): Launch {
-  if (isolation === 'bwrap') {
-    const asNobody = detail === 'as-nobody';
-    const filter = seccompFilter();
-    return {
-      isolation,
-      detail,
-      fixedBase: BWRAP_BASE,
-      command: (_b, python, pyArgs) => bwrapCommand([python, ...pyArgs], { base: BWRAP_BASE, tmpfsMb, needs }, { asNobody, filter }),
-    };
-  }
-  const unshare = unshareBinary() ?? 'unshare';
-  if (isolation === 'namespaces') {
-    return {
-      isolation,
-      detail,
-      command: (base, python, pyArgs) => ({
-        cmd: unshare,
-        args: [...UNSHARE_NS, '/bin/sh', '-c', NAMESPACE_SCRIPT, 'recode-sandbox', base, String(tmpfsMb), ...hide, '--', python, ...pyArgs],
-      }),
-    };
-  }
-  if (isolation === 'network') {
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    const flags = detail === 'net-only' && root ? ['--net'] : ['--user', '--map-root-user', '--net'];
-    return { isolation, detail, command: (_b, python, pyArgs) => ({ cmd: unshare, args: [...flags, python, ...pyArgs] }) };
-  }
-  return { isolation, detail, command: (_b, python, pyArgs) => ({ cmd: python, args: pyArgs }) };
-}
-
-/** Spawns a launch's command with the given stdio (the seccomp filter, if any, goes on its fd). */
-function spawnLaunch(c: Command, o: { env: NodeJS.ProcessEnv; cwd: string; stdio: Array<'pipe' | 'ignore'>; detached?: boolean }): ChildProcess {
-  const stdio: Array<'pipe' | 'ignore'> = [...o.stdio];
-  if (c.seccomp) {
-    while (stdio.length < SECCOMP_FD) stdio.push('ignore');
-    stdio[SECCOMP_FD] = 'pipe';
-  }
-  const child = spawn(c.cmd, c.args, {
-    env: o.env,
-    cwd: c.uid !== undefined ? '/' : o.cwd,
-    stdio,
-    detached: o.detached,
-    ...(c.uid !== undefined ? { uid: c.uid, gid: c.gid } : {}),
-  });
-  if (c.seccomp) {
-    const w = child.stdio[SECCOMP_FD] as Writable | null;
-    w?.on('error', () => {});
-    w?.end(c.seccomp);
-  }
-  return child;
-}
-
-const CHECK_PY = String.raw`
-import json, os, sys
-marker, cwd = sys.argv[1], sys.argv[2]
-ifaces = None
-try:
-    with open('/proc/self/net/dev') as f:
-        ifaces = sorted(line.split(':')[0].strip() for line in f.read().splitlines()[2:] if ':' in line)
-except OSError:
-    pass
-status = {}
-try:
-    with open('/proc/self/status') as f:
-        for line in f:
-            k, _, v = line.partition(':')
-            status[k] = v.strip()
-except OSError:
-    pass
-r = {'ifaces': ifaces, 'markerVisible': os.path.exists(marker), 'cwdVisible': os.path.exists(cwd), 'cwdWritable': False,
-     'uid': os.getuid(), 'noNewPrivs': status.get('NoNewPrivs'), 'seccomp': status.get('Seccomp'), 'capEff': status.get('CapEff')}
-probe = os.path.join(cwd, '.recode-sandbox-probe-%d' % os.getpid())
-try:
-    fd = os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.remove(probe)
-    r['cwdWritable'] = True
-except OSError:
-    pass
-print(json.dumps(r))
-`;
-
-interface CheckResult {
-  ifaces: string[] | null;
-  markerVisible: boolean;
-  cwdVisible: boolean;
-  cwdWritable: boolean;
-  uid: number;
-  noNewPrivs?: string;
-  seccomp?: string;
-  capEff?: string;
-}
-
-const launches = new Map<string, Promise<Launch>>();
-
-/** Isolation levels that hold against a program with a shell: only bubblewrap + seccomp. */
-export function isIsolated(iso: PythonIsolation): boolean {
-  return iso === 'bwrap';
-}
-
-/**
- * Detects (once per python) the strongest isolation that works here. A level is taken only when a
- * check program run under it sees what it must: no network, no host file, not the user's folder,
- * and for bwrap also no capabilities, no_new_privs, a seccomp filter and a non-root uid.
- */
-function detectLaunch(probe: Probe, tmpfsMb: number, force: 'auto' | PythonIsolation, allowUnisolated: boolean): Promise<Launch> {
-  const key = `${probe.path}\0${force}\0${tmpfsMb}\0${allowUnisolated}`;
-  let l = launches.get(key);
-  if (!l) {
-    l = (async () => {
-      const hide = foldersToHide(probe.needs);
-      const reasons: string[] = [];
-      const tries: Array<[PythonIsolation, string]> = [];
-      const root = typeof process.getuid === 'function' && process.getuid() === 0;
-      if (force === 'auto' || force === 'bwrap') {
-        const avail = bwrapAvailable();
-        if (!avail.ok) reasons.push(`bwrap: ${avail.reason}`);
-        else {
-          if (root) tries.push(['bwrap', 'as-nobody']);
-          tries.push(['bwrap', '']);
-        }
-      }
-      const weakAllowed = force !== 'auto' && force !== 'bwrap' ? true : allowUnisolated;
-      if (weakAllowed && process.platform === 'linux' && unshareBinary()) {
-        if (force === 'auto' || force === 'namespaces') tries.push(['namespaces', '']);
-        if (force === 'auto' || force === 'network') tries.push(['network', ''], ['network', 'net-only']);
-      } else if (weakAllowed && force !== 'none') {
-        reasons.push(process.platform !== 'linux' ? `not Linux (${process.platform})` : 'util-linux unshare not found');
-      }
-      const hostTmp = mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
-      const marker = path.join(hostTmp, 'marker');
-      writeFileSync(marker, 'x');
-      const cwd = process.cwd();
-      try {
-        if (force !== 'none') {
-          for (const [iso, detail] of tries) {
-            const launch = makeLaunch(iso, hide, tmpfsMb, detail, probe.needs);
-            const base = launch.fixedBase ?? mkdtempSync(path.join(os.tmpdir(), 'recode-check-'));
-            try {
-              const c = launch.command(base, probe.path, ['-I', '-B', '-c', CHECK_PY, marker, cwd]);
-              const r = await runCapture(c, { env: { PATH: '/usr/bin:/bin' }, cwd: launch.fixedBase ? os.tmpdir() : base, timeoutMs: 30_000 });
-              const line = r.stdout.trim().split('\n').pop() ?? '';
-              let v: CheckResult | undefined;
-              try {
-                v = JSON.parse(line);
-              } catch {
-                v = undefined;
-              }
-              const label = detail ? `${iso} (${detail})` : iso;
-              if (r.code !== 0 || !v) {
-                reasons.push(`${label}: ${(r.error ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`).slice(0, 160)}`);
-                continue;
-              }
-              const noNet = Array.isArray(v.ifaces) && v.ifaces.every((i) => i === 'lo');
-              if (!noNet) {
-                reasons.push(`${label}: the network was still visible`);
-                continue;
-              }
-              if ((iso === 'namespaces' || iso === 'bwrap') && (v.markerVisible || v.cwdWritable)) {
-                reasons.push(`${label}: the file system was not isolated`);
-                continue;
-              }
-              if (iso === 'bwrap' && (v.cwdVisible || v.uid === 0 || v.noNewPrivs !== '1' || v.seccomp !== '2' || !/^0+$/.test(v.capEff ?? ''))) {
-                reasons.push(`${label}: the sandbox was incomplete (${JSON.stringify(v)})`);
-                continue;
-              }
-              launch.detail = reasons.length && iso !== 'bwrap' ? reasons.join('; ') : launch.detail;
-              return launch;
-            } finally {
-              if (!launch.fixedBase) rmSync(base, { recursive: true, force: true });
-            }
-          }
-        }
-      } finally {
-        rmSync(hostTmp, { recursive: true, force: true });
-      }
-      if (force === 'none' || weakAllowed) return makeLaunch('none', hide, tmpfsMb, force === 'none' ? 'chosen' : reasons.join('; ') || 'no isolation available');
-      throw new UnisolatedError(
-        `programs cannot be isolated here (${reasons.join('; ') || 'no sandbox available'}); install bubblewrap (Debian: apt-get install bubblewrap) with user namespaces enabled, use the Pyodide renderer, or allow unisolated local Python explicitly (CLI: --unisolated; VS Code: "recode.allowUnisolatedPython")`,
-      );
-    })();
-    launches.set(key, l);
-    l.catch(() => launches.delete(key));
-  }
-  return l;
-}
-
-/** The local Python renderer cannot isolate programs here and was not allowed to run them unisolated. */
-export class UnisolatedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnisolatedError';
-  }
+  /** Whether programs are served by the fork server ('fork-server'), or a fresh process each ('fresh'); undefined before the setup. */
+  readonly mode: 'fork-server' | 'fresh' | undefined;
+  /** The fork server's process id outside the sandbox (benchmarks: its memory), if one runs. */
+  readonly forkServerPid: number | undefined;
 }
 
 /**
@@ -495,11 +120,12 @@ export async function pythonIsolationAvailable(pythonPath?: string): Promise<{ o
   }
 }
 
-/** The words every panel and CLI run shows when programs are not isolated. */
-export const UNISOLATED_WARNING = 'UNISOLATED: generated programs run on this machine without the bubblewrap sandbox';
 
-function describe(info: PythonInfo, launch: Launch, memoryLimitMb: number, fileSizeLimitMb: number): string {
-  const who = `a fresh CPython ${info.version} process per program (${info.path}, matplotlib ${info.matplotlib ?? 'not available'})`;
+function describe(info: PythonInfo, launch: Launch, memoryLimitMb: number, fileSizeLimitMb: number, forkServer?: { ok: boolean; reason?: string }): string {
+  const lib = `${info.path}, matplotlib ${info.matplotlib ?? 'not available'}`;
+  const who = forkServer?.ok
+    ? `a warm CPython ${info.version} fork server (${lib}) that forks one child per program: the child enters its own user, mount, PID, network and IPC namespaces (a private /tmp, /dev and /proc showing only itself), drops every capability and installs the seccomp filter and audit hook before the program runs; the server itself runs no program`
+    : `a fresh CPython ${info.version} process per program (${lib})${forkServer && !forkServer.ok ? ` (the fork server is not available here: ${forkServer.reason ?? 'unknown reason'})` : ''}`;
   const common =
     `rlimits (address space ${memoryLimitMb} MB, files ${fileSizeLimitMb} MB, CPU seconds); ` +
     `an audit hook refusing subprocess, sockets, ctypes, frames, reads outside Python's folders and writes outside the working folder; ` +
@@ -516,207 +142,10 @@ function describe(info: PythonInfo, launch: Launch, memoryLimitMb: number, fileS
   return `${UNISOLATED_WARNING} (no namespaces: ${launch.detail}); ${who}; ${common}`;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Processes
-// ---------------------------------------------------------------------------------------------
-
-interface Ready {
-  ready: boolean;
-  python?: string;
-  matplotlib?: string | null;
-  error?: string;
-}
-
-class PyProcess {
-  readonly child: ChildProcess;
-  readonly ready: Promise<Ready>;
-  readonly reply: Promise<string | null>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  raw = '';
-  rawOverflow = false;
-  killedBy?: 'timeout' | 'abort' | 'dispose' | 'reply-size' | 'startup';
-  /** The temporary folder on the host, while it exists. */
-  hostDir?: string;
-  private refd = true;
-  private readonly chan: Readable;
-  private signalByStatus = false;
-  /** What the audit hook refused, as the host received it (first 20). */
-  readonly violations: string[] = [];
-  /** Set when the reply channel carried something the harness does not write. */
-  tampered?: string;
-
-  constructor(
-    readonly base: string,
-    launch: Launch,
-    python: string,
-    init: object,
-    private readonly rawLimit: number,
-    replyLimit: number,
-  ) {
-    this.hostDir = base;
-    const work = path.join(base, 'work');
-    const mpl = path.join(base, 'mpl');
-    const home = path.join(base, 'home');
-    // With namespaces the folders exist only inside the sandbox (a tmpfs that vanishes with it);
-    // otherwise they are a real temporary folder, removed when the process ends.
-    const onHost = launch.isolation !== 'namespaces' && launch.isolation !== 'bwrap';
-    if (onHost) for (const d of [work, mpl, home]) mkdirSync(d, { recursive: true });
-    else this.hostDir = undefined;
-    const boot =
-      "import sys\ng = {'__name__': 'recode_harness'}\nexec(compile(sys.argv[1], '<recode-harness>', 'exec'), g)\ng['_recode_main']()\n";
-    const c = launch.command(base, python, ['-I', '-B', '-c', boot, HARNESS_PY]);
-    // bwrap passes on the exit status of the program, 128 + N when signal N killed it
-    this.signalByStatus = launch.isolation === 'bwrap';
-    this.child = spawnLaunch(c, {
-      cwd: onHost ? work : os.tmpdir(),
-      env: {
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-        HOME: home,
-        MPLBACKEND: 'Agg',
-        MPLCONFIGDIR: mpl,
-        TMPDIR: work,
-        LANG: 'C.UTF-8',
-        LC_ALL: 'C.UTF-8',
-        OPENBLAS_NUM_THREADS: '1',
-        OMP_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group, killed as a whole (bwrap: its PID namespace dies with it)
-    });
-    this.chan = this.child.stdio[3] as Readable;
-    const collect = (d: Buffer): void => {
-      if (this.rawOverflow) return;
-      const s = d.toString('utf8');
-      if (this.raw.length + s.length > this.rawLimit) {
-        this.raw += s.slice(0, Math.max(0, this.rawLimit - this.raw.length));
-        this.rawOverflow = true;
-      } else this.raw += s;
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (e) => {
-        this.raw += `\n${e.message}`;
-      });
-      this.child.on('close', (code, signal) => {
-        if (this.signalByStatus && signal === null && code !== null && code > 128 && code < 128 + 65) {
-          const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
-          if (name) return resolve({ code: null, signal: name });
-        }
-        resolve({ code, signal });
-      });
-    });
-    // fd 3, read as untrusted data (the program can write on it too): line 1 = ready; then any
-    // number of 'V <violation>' lines, appended by the audit hook before it raises (so a refused
-    // attempt is known here even if the program then forges a reply); then one 'R <reply>' line.
-    // Anything else, or a second reply, is tampering.
-    let buf = '';
-    let lines = 0;
-    let replied = false;
-    let resolveReady!: (r: Ready) => void;
-    let resolveReply!: (r: string | null) => void;
-    this.ready = new Promise((r) => (resolveReady = r));
-    this.reply = new Promise((r) => (resolveReply = r));
-    this.chan.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      if (buf.length > replyLimit) {
-        this.kill('reply-size');
-        buf = '';
-        return;
-      }
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        lines++;
-        if (lines === 1) {
-          try {
-            resolveReady(JSON.parse(line) as Ready);
-          } catch {
-            resolveReady({ ready: false, error: 'the harness did not start' });
-          }
-        } else if (line.startsWith('V ')) {
-          if (this.violations.length < 20) this.violations.push(oneLine(line.slice(2), 400));
-        } else if (line.startsWith('R ') && !replied) {
-          replied = true;
-          resolveReply(line.slice(2));
-        } else {
-          if (!this.tampered) this.tampered = replied ? 'a second reply' : 'a line that is neither a violation nor a reply';
-        }
-      }
-    });
-    void this.exited.then(() => {
-      resolveReady({ ready: false, error: this.startError() });
-      resolveReply(null);
-      if (this.hostDir) void fsp.rm(this.hostDir, { recursive: true, force: true }).catch(() => {});
-      this.hostDir = undefined;
-    });
-    this.child.stdin?.on('error', () => {});
-    this.child.stdin?.write(JSON.stringify(init) + '\n');
-    this.setRef(false);
-  }
-
-  private startError(): string {
-    const tail = this.raw.trim().split('\n').filter(Boolean).pop();
-    return tail ? tail.slice(0, 300) : 'the Python process exited before it was ready';
-  }
-
-  setRef(on: boolean): void {
-    if (on === this.refd) return;
-    this.refd = on;
-    const handles: Array<{ ref?: () => void; unref?: () => void } | null | undefined> = [
-      this.child,
-      this.child.stdin as unknown as { ref?: () => void; unref?: () => void },
-      this.child.stdout as unknown as { ref?: () => void; unref?: () => void },
-      this.child.stderr as unknown as { ref?: () => void; unref?: () => void },
-      this.chan as unknown as { ref?: () => void; unref?: () => void },
-    ];
-    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
-  }
-
-  send(job: HarnessJob): void {
-    const stdin = this.child.stdin as Writable;
-    stdin.write(JSON.stringify(job) + '\n');
-    stdin.end();
-  }
-
-  kill(why: NonNullable<PyProcess['killedBy']>): void {
-    if (!this.killedBy) this.killedBy = why;
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-
-/** s on one line, at most n characters, control characters removed. */
-function oneLine(s: string, n: number): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  return t.length <= n ? t : `${t.slice(0, n - 1)}…`;
-}
-
-/** Every process of every renderer: their temporary folders are removed if Node exits first. */
-const allLive = new Set<PyProcess>();
-let exitHook = false;
-function installExitHook(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.on('exit', () => {
-    for (const p of allLive) {
-      p.kill('dispose');
-      if (p.hostDir) rmSync(p.hostDir, { recursive: true, force: true });
-    }
-  });
+interface Setup {
+  info: PythonInfo;
+  launch: Launch;
+  probe: Probe;
 }
 
 /** The local CPython renderer. See the module comment. */
@@ -731,14 +160,66 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
   let disposed = false;
   let started = 0;
   let sandbox = 'not started yet';
-  let setup: Promise<{ info: PythonInfo; launch: Launch; probe: Probe }> | undefined;
+  let setup: Promise<Setup> | undefined;
   let spare: PyProcess | undefined;
   const spareStart = opts.spareStart ?? 'now';
-  const live = new Set<PyProcess>();
+  const live = new Set<RenderProcess>();
   let running = 0;
   const queue: Array<() => void> = [];
 
-  const getSetup = (): Promise<{ info: PythonInfo; launch: Launch; probe: Probe }> => {
+  let zygote: Zygote | undefined;
+  /** Whether the fork server serves programs (decided once, at the setup, by a check job). */
+  let forkServer: { ok: boolean; reason?: string } | undefined;
+  const replyLimit = 64 * 1024 * 1024 + 4 * maxOutputBytes;
+
+  const harnessInit = (s: Setup, base: string): { config: object; fontCache?: unknown } => ({
+    config: {
+      renderer: 'python',
+      workdir: path.join(base, 'work'),
+      restrictReads: true,
+      writeRoots: [path.join(base, 'mpl')],
+      memoryLimitMb,
+      fileSizeLimitMb,
+      maxPixels,
+      maxRecursion: 4000,
+      missingHint: `(${s.info.path} has no matplotlib: install it, e.g. apt-get install python3-matplotlib, or choose another python)`,
+    },
+    fontCache: s.probe.fontCache,
+  });
+
+  /** The running fork server, started (again) if it is not running. */
+  const getZygote = (s: Setup): Zygote => {
+    if (!zygote || zygote.dead) {
+      const base = BWRAP_BASE;
+      const z = new Zygote({
+        python: s.info.path,
+        needs: s.probe.needs,
+        tmpfsMb: fileSizeLimitMb,
+        asNobody: s.launch.detail === 'as-nobody',
+        env: harnessEnv(path.join(base, 'home'), path.join(base, 'mpl'), path.join(base, 'work')),
+        init: harnessInit(s, base),
+        replyLimit,
+        rawLimit: maxOutputBytes,
+      });
+      const handle = { kill: (): void => z.kill() };
+      allLive.add(handle);
+      void z.exited.then(() => allLive.delete(handle));
+      zygote = z;
+    }
+    return zygote;
+  };
+
+  /** Starts the fork server and runs its check program in a child (zygote.ts); kills it if that fails. */
+  const startForkServer = async (s: Setup): Promise<{ ok: boolean; reason?: string }> => {
+    const z = getZygote(s);
+    const r = await checkForkServer(z, { maxOutputBytes, maxPixels }, startupTimeoutMs);
+    if (!r.ok && zygote === z) zygote = undefined;
+    return r;
+  };
+
+  const useForkServer = (s: Setup): boolean => s.launch.isolation === 'bwrap' && forkServer?.ok === true;
+
+  const getSetup = (): Promise<Setup> => {
     if (!setup) {
       setup = (async () => {
         let probe: Probe | null;
@@ -753,8 +234,14 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
         }
         const launch = await detectLaunch(probe, fileSizeLimitMb, opts.isolation ?? 'auto', opts.allowUnisolated ?? false);
         const info: PythonInfo = { path: probe.path, version: probe.version, matplotlib: probe.matplotlib, isolation: launch.isolation };
-        sandbox = describe(info, launch, memoryLimitMb, fileSizeLimitMb);
-        return { info, launch, probe };
+        const s: Setup = { info, launch, probe };
+        if (launch.isolation === 'bwrap' && opts.forkServer !== false) {
+          forkServer = await startForkServer(s);
+          // said in the log and, through `sandbox`, wherever the renderer is described
+          if (!forkServer.ok) console.warn(`recode: the python renderer's fork server is not available here (${forkServer.reason}); each program runs in a fresh process`);
+        }
+        sandbox = describe(info, launch, memoryLimitMb, fileSizeLimitMb, forkServer);
+        return s;
       })();
       setup.catch(() => {
         setup = undefined; // try again next time
@@ -763,28 +250,14 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
     return setup;
   };
 
-  const spawnProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
+  const spawnProcess = (s: Setup): PyProcess => {
     const base = s.launch.fixedBase
       ? s.launch.fixedBase
       : s.launch.isolation === 'namespaces'
         ? path.join(os.tmpdir(), `recode-py-${process.pid}-${randomBytes(6).toString('hex')}`)
         : mkdtempSync(path.join(os.tmpdir(), 'recode-py-'));
-    const init = {
-      config: {
-        renderer: 'python',
-        workdir: path.join(base, 'work'),
-        restrictReads: true,
-        writeRoots: [path.join(base, 'mpl')],
-        memoryLimitMb,
-        fileSizeLimitMb,
-        maxPixels,
-        maxRecursion: 4000,
-        missingHint: `(${s.info.path} has no matplotlib: install it, e.g. apt-get install python3-matplotlib, or choose another python)`,
-      },
-      fontCache: s.probe.fontCache,
-    };
     started++;
-    const p = new PyProcess(base, s.launch, s.info.path, init, maxOutputBytes, 64 * 1024 * 1024 + 4 * maxOutputBytes);
+    const p = new PyProcess(base, s.launch, s.info.path, harnessInit(s, base), maxOutputBytes, replyLimit);
     live.add(p);
     allLive.add(p);
     void p.exited.then(() => {
@@ -794,11 +267,18 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
     return p;
   };
 
-  const ensureSpare = (s: { info: PythonInfo; launch: Launch; probe: Probe }): void => {
+  const ensureSpare = (s: Setup): void => {
     if (!disposed && !spare) spare = spawnProcess(s);
   };
 
-  const takeProcess = (s: { info: PythonInfo; launch: Launch; probe: Probe }): PyProcess => {
+  const takeProcess = (s: Setup): RenderProcess => {
+    if (useForkServer(s)) {
+      started++;
+      const j = getZygote(s).job();
+      live.add(j);
+      void j.exited.then(() => live.delete(j));
+      return j;
+    }
     const p = spare ?? spawnProcess(s);
     spare = undefined;
     // The next spare starts now (its start-up, mostly importing matplotlib, overlaps this program:
@@ -827,7 +307,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
     const ms = (): number => Math.round(performance.now() - t0);
     if (disposed) return failure('cancelled', 'the Python renderer was disposed', ms());
     if (signal?.aborted) return failure('cancelled', 'the render was cancelled', ms());
-    let s: { info: PythonInfo; launch: Launch; probe: Probe };
+    let s: Setup;
     try {
       s = await getSetup();
     } catch (e) {
@@ -929,7 +409,7 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
       return failure('internal', `the Python process ended without a reply (exit ${code ?? sig})${tail ? `: ${tail.slice(0, 200)}` : ''}`, ms(), out);
     } finally {
       p.setRef(false);
-      if (p.child.exitCode === null && p.child.signalCode === null) {
+      if (p.running()) {
         // a process serves one program only
         setTimeout(() => p.kill('dispose'), 1000).unref();
       }
@@ -944,8 +424,25 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
     get processesStarted() {
       return started;
     },
+    get mode() {
+      return forkServer === undefined && !setup ? undefined : forkServer?.ok ? 'fork-server' : 'fresh';
+    },
+    get forkServerPid() {
+      return zygote && !zygote.dead ? zygote.child.pid : undefined;
+    },
     async warmup() {
       const s = await getSetup();
+      if (useForkServer(s)) {
+        const z = getZygote(s);
+        z.ref(true);
+        try {
+          const r = await z.ready;
+          if (!r.ready) throw new Error(`the fork server could not start: ${r.error ?? 'unknown error'}`);
+        } finally {
+          z.ref(false);
+        }
+        return s.info;
+      }
       ensureSpare(s);
       const p = spare as PyProcess;
       p.setRef(true); // keep the process alive while someone waits for it
@@ -976,6 +473,13 @@ export function createPythonRenderer(opts: PythonRendererOptions = {}): PythonRe
       for (const p of all) {
         p.setRef(true); // wait for them to be gone
         p.kill('dispose');
+      }
+      const z = zygote;
+      zygote = undefined;
+      if (z) {
+        z.ref(true); // wait for it to be gone (its jobs go with it)
+        z.kill();
+        await z.exited;
       }
       await Promise.all(all.map((p) => p.exited));
     },
