@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { DerenderOptions, Renderer } from '../core/types';
-import { compareProgram, derender, errorText, type RunOutcome } from '../core/loop';
+import { compareProgram, derender, type RunOutcome } from '../core/loop';
+import { errorText } from '../core/text';
 import { runRecordToJson, type RunRecord } from '../core/runRecord';
 import { imageSize } from '../core/image';
 import { dataToCsv, dataToJson, extractData } from '../core/data';
@@ -196,7 +197,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Picks this run's renderer (see renderers.ts); the webview one renders in this panel. */
   private async setUpRenderer(settings: Settings): Promise<RendererChoice> {
-    const choice = await chooseRenderer(this.ext, settings, (ready) => this.workerConfig(ready));
+    const choice = await chooseRenderer(this.ext.packagesDir.fsPath, settings, (ready) => this.workerConfig(ready));
     this.rendererChoice = choice;
     this.controller.setRenderer(choice.view);
     if (choice.kind === 'webview') {
@@ -226,7 +227,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Packages were prepared (or lost): every panel updates its renderer line. */
   static async packagesChanged(ext: Ext): Promise<void> {
-    const status = await pyodideStatus(ext);
+    const status = await pyodideStatus(ext.packagesDir.fsPath);
     for (const p of RunPanel.all) {
       const r = p.controller.state.renderer;
       p.controller.setRenderer({ ...r, pyodidePackages: status.ready ? 'ready' : 'missing', note: status.ready ? undefined : status.problem });

@@ -14,6 +14,8 @@
  * Browser-safe: no Node or `vscode` imports; used by src/extension and webview-ui alike.
  */
 
+import { isPlainObject } from './plainObject';
+
 // ---------------------------------------------------------------------------------------------
 // What the panel shows
 // ---------------------------------------------------------------------------------------------
@@ -268,12 +270,6 @@ const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 const DATA_IMAGE_RE = /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/]*={0,2}$/;
 /** Keys an object must never carry (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 const str =
   (max: number, re?: RegExp): Check =>

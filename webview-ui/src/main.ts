@@ -18,7 +18,8 @@ import {
 } from '../../src/shared/protocol';
 import { programOf, reducePanel } from '../../src/shared/panelState';
 import { describeRiskyLines, riskyLines } from '../../src/shared/riskyCalls';
-import { PyodideWorkerHost, errorText, type WorkerStatus } from './workerHost';
+import { PyodideWorkerHost, type WorkerStatus } from './workerHost';
+import { errorText } from '../../src/core/text';
 import { ReadingSection } from './readingView';
 
 interface VsCodeApi {

@@ -11,6 +11,7 @@
  */
 import { bytesToBase64, LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
 import { checkRenderReply, cleanText } from '../../src/core/render/replyCheck';
+import { errorText } from '../../src/core/text';
 import { plainResourceUrl, type FromWorker, type ToWorker, type WorkerRenderResult } from './workerMessages';
 
 /** How long Pyodide (and its packages) may take to start before the worker is given up on. */
@@ -471,8 +472,4 @@ function failure(kind: NonNullable<RenderJobResult['errorKind']>, error: string,
 
 function fmtSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

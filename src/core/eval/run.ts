@@ -16,7 +16,8 @@ import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DerenderOptions, ModelClient, ModelReply, ModelRequest, Renderer, RgbaImage, TokenUsage } from '../types';
-import { derender, computeAnswer, errorText } from '../loop';
+import { derender, computeAnswer } from '../loop';
+import { errorText } from '../text';
 import { decodeImage, toDataUrl, MAX_IMAGE_BYTES } from '../image';
 import { prepareOriginal, diffHeatmap } from '../critic/pixelCritic';
 import { extractData, dataToCsv } from '../data';
@@ -392,16 +393,23 @@ async function failAll(task: Task, ctx: TaskContext, error: string, t0: number):
   if (task.table) await ctx.record({ ...baseLine(task, undefined), error, tokens: ZERO(), ms: Date.now() - t0, at: new Date().toISOString() });
 }
 
+/** The task's image, checked to decode; undefined when it cannot be read (every line of the task then records why). */
+async function readTaskImage(task: Task, ctx: TaskContext, t0: number): Promise<Uint8Array | undefined> {
+  try {
+    const bytes = await readImage(task);
+    decodeImage(bytes, task.image.image);
+    return bytes;
+  } catch (e) {
+    await failAll(task, ctx, errorText(e), t0);
+    return undefined;
+  }
+}
+
 async function runDirect(task: Task, ctx: TaskContext): Promise<void> {
   const t0 = Date.now();
   const q = task.questions[0];
-  let bytes: Uint8Array;
-  try {
-    bytes = await readImage(task);
-    decodeImage(bytes, task.image.image);
-  } catch (e) {
-    return failAll(task, ctx, errorText(e), t0);
-  }
+  const bytes = await readTaskImage(task, ctx, t0);
+  if (!bytes) return;
   const usage = ZERO();
   try {
     const r = await ctx.model!.complete({ purpose: 'answer', messages: directMessages(q.question, toDataUrl(bytes), q.choices), n: 1, temperature: 0, signal: ctx.signal });
@@ -455,13 +463,8 @@ async function runFolder(ctx: TaskContext, task: Task): Promise<string> {
 
 async function runRecode(task: Task, ctx: TaskContext): Promise<void> {
   const t0 = Date.now();
-  let bytes: Uint8Array;
-  try {
-    bytes = await readImage(task);
-    decodeImage(bytes, task.image.image);
-  } catch (e) {
-    return failAll(task, ctx, errorText(e), t0);
-  }
+  const bytes = await readTaskImage(task, ctx, t0);
+  if (!bytes) return;
   const renderer = await ctx.getRenderer();
   const opts = { ...ctx.opts.derender, kind: ctx.opts.derender.kind && ctx.opts.derender.kind !== 'auto' ? ctx.opts.derender.kind : task.image.kind };
   const timeLimitMs = opts.renderTimeLimitMs ?? 20_000;

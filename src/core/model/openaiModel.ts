@@ -12,6 +12,7 @@ import OpenAI, { APIConnectionError, APIError, AzureOpenAI } from 'openai';
 import type { ChatMessage, ModelClient, ModelErrorKind, ModelReply, ModelRequest, TokenUsage } from '../types';
 import { ModelError } from '../types';
 import { requestEach } from './requestEach';
+import { errorText } from '../text';
 
 export interface RetryInfo {
   /** 1-based number of this retry. */
@@ -670,10 +671,6 @@ function causeCodes(err: unknown): string[] {
     e = e.cause;
   }
   return codes;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function formatSeconds(ms: number): string {
