@@ -3,7 +3,7 @@
  * run, the events it streams and the record it leaves. Pure types: no `vscode`, no Node-only APIs.
  */
 
-import type { Reading } from './reader';
+import type { Reading } from './reader/types';
 
 /** An RGBA raster: `data.length === width * height * 4`. */
 export interface RgbaImage {

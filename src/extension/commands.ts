@@ -12,12 +12,12 @@ import type { DerenderOptions } from '../core/types';
 import { errorText } from '../core/text';
 import { isPlainObject } from '../shared/plainObject';
 import type { PanelState } from '../shared/protocol';
-import { RunPanel, type CommandResult, type RerunHandler, type RunInput } from './runPanel';
+import { RunPanel, type CommandResult, type RunInput } from './runPanel';
 import { fileName, isImageUri, readImage, resolveImage } from './images';
 import { readSettings, SECRET_KEY } from './settings';
 import { pyodideStatus } from './renderers';
 import { showError, showInfo } from './notify';
-import type { Ext } from './ext';
+import type { Ext, RerunHandler } from './ext';
 
 async function rendererView(ext: Ext) {
   const s = readSettings();

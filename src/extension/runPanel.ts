@@ -26,7 +26,7 @@ import { CHOOSE_MODEL, chooseModel } from './model';
 import { exportReading, noModelNote, runsWithoutModel } from './readingActions';
 import type { ReadStage } from '../core/read';
 import { chooseRenderer, pyodideStatus, type RendererChoice } from './renderers';
-import type { Ext } from './ext';
+import type { Ext, RerunHandler } from './ext';
 
 export const VIEW_TYPE = 'recode.run';
 
@@ -49,8 +49,6 @@ export interface RunInput {
   /** What "Re-run…" runs once the user picked the settings (a notebook output: the same output, its cells replaced); default: the image file again. */
   rerun?: RerunHandler;
 }
-
-export type RerunHandler = (question: string | undefined, overrides: Partial<DerenderOptions>) => Promise<unknown>;
 
 /** A 1×1 transparent PNG, for a panel whose state could not be restored. */
 const BLANK_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
