@@ -11,7 +11,7 @@
  *     signature and an IHDR chunk of exactly the requested width × height, and is under the byte cap;
  *     anything else fails the render ('internal': the sandbox returned something that is not a render).
  */
-import type { RenderErrorKind, RenderResult } from '../types';
+import { RENDER_ERROR_KINDS, type RenderErrorKind, type RenderResult } from '../types';
 import { pngSize } from '../png';
 export { pngSize };
 
@@ -28,7 +28,7 @@ export const REPLY_LIMITS = {
   pngBytes: 32 * 1024 * 1024,
 } as const;
 
-const KINDS: ReadonlySet<string> = new Set<RenderErrorKind>(['timeout', 'python', 'no-figure', 'missing-package', 'limit', 'forbidden', 'cancelled', 'internal']);
+const KINDS: ReadonlySet<string> = new Set<RenderErrorKind>(RENDER_ERROR_KINDS);
 
 /** Removes control characters (keeps \n and \t) and caps the length. */
 export function cleanText(s: string, max: number, oneLine = false): string {
