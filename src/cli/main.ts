@@ -13,7 +13,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { join, resolve, basename, dirname } from 'node:path';
-import { derender, compareProgram, errorText } from '../core/loop';
+import { derender, compareProgram } from '../core/loop';
+import { errorText } from '../core/text';
 import { decodeImage, MAX_IMAGE_BYTES } from '../core/image';
 import { prepareOriginal, scorePair, diffHeatmap } from '../core/critic/pixelCritic';
 import { extractData, dataToCsv, dataToJson } from '../core/data';

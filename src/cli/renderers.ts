@@ -9,10 +9,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Renderer } from '../core/types';
 import { createPyodideRenderer } from '../core/render/pyodideRenderer';
-import { UNISOLATED_WARNING, createPythonRenderer, findPython, pythonIsolationAvailable } from '../core/render/pythonRenderer';
+import { UNISOLATED_WARNING, createPythonRenderer } from '../core/render/pythonRenderer';
+import { pickRenderer, type RendererChoice } from '../core/render/choose';
 import { checkPyodidePackages } from '../core/render/pyodidePackages';
 
-export type RendererChoice = 'auto' | 'pyodide' | 'python';
+export type { RendererChoice };
 
 /** Where `recode prepare` keeps Pyodide's packages: $RECODE_PACKAGES, else the user cache. */
 export function defaultPackageDir(): string {
@@ -37,35 +38,36 @@ export async function chooseRenderer(
   const packageDir = o.packageDir ?? defaultPackageDir();
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const allow = o.unisolated === true;
+  // Pyodide when asked for, prepared or not: it says what is missing when it starts.
   if (choice === 'pyodide') return createPyodideRenderer({ packageDir });
-  if (choice === 'python') {
-    const py = await findPython(o.pythonPath ? [o.pythonPath] : undefined);
-    if (!py) {
+  const pick = await pickRenderer(choice, {
+    packagesReady: async () => (await checkPyodidePackages(packageDir, ['matplotlib'])).ok,
+    pythonPath: o.pythonPath,
+    allowUnisolated: allow,
+  });
+  switch (pick.use) {
+    case 'pyodide':
+      return createPyodideRenderer({ packageDir });
+    case 'python':
+      return localPython(pick.python.path, allow, pick.isolated, warn, o.renderConcurrency);
+  }
+  switch (pick.why) {
+    case 'no-python':
+    case 'packages-missing':
       throw new Error(
         o.pythonPath
           ? `${o.pythonPath} cannot import matplotlib; install it (e.g. apt-get install python3-matplotlib) or pass another --python`
           : 'no python with matplotlib found (tried python3, /usr/bin/python3, python); install it (apt-get install python3-matplotlib) or pass --python',
       );
-    }
-    const iso = await pythonIsolationAvailable(py.path);
-    if (!iso.ok && !allow) {
+    case 'cannot-isolate':
       throw new Error(
-        `the python renderer cannot isolate programs here (${iso.reason}): install bubblewrap (apt-get install bubblewrap), use --renderer pyodide, or pass ${UNISOLATED_FLAG} to run them unisolated`,
+        choice === 'python'
+          ? `the python renderer cannot isolate programs here (${pick.reason}): install bubblewrap (apt-get install bubblewrap), use --renderer pyodide, or pass ${UNISOLATED_FLAG} to run them unisolated`
+          : `no isolated renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`), and ${pick.python.path} cannot be isolated here (${pick.reason}); install bubblewrap (apt-get install bubblewrap), or pass ${UNISOLATED_FLAG} to run programs in the local python unisolated`,
       );
-    }
-    return localPython(py.path, allow, iso.ok, warn, o.renderConcurrency);
+    case 'nothing':
+      throw new Error(
+        `no renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`, or \`recode prepare --from FOLDER\` offline) and no local python has matplotlib (apt-get install python3-matplotlib)`,
+      );
   }
-  const pk = await checkPyodidePackages(packageDir, ['matplotlib']);
-  if (pk.ok) return createPyodideRenderer({ packageDir });
-  const py = await findPython(o.pythonPath ? [o.pythonPath] : undefined);
-  if (py) {
-    const iso = await pythonIsolationAvailable(py.path);
-    if (iso.ok || allow) return localPython(py.path, allow, iso.ok, warn, o.renderConcurrency);
-    throw new Error(
-      `no isolated renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`), and ${py.path} cannot be isolated here (${iso.reason}); install bubblewrap (apt-get install bubblewrap), or pass ${UNISOLATED_FLAG} to run programs in the local python unisolated`,
-    );
-  }
-  throw new Error(
-    `no renderer available: Pyodide's matplotlib packages are not in ${packageDir} (run \`recode prepare\`, or \`recode prepare --from FOLDER\` offline) and no local python has matplotlib (apt-get install python3-matplotlib)`,
-  );
 }

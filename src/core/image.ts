@@ -5,6 +5,7 @@
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import type { RgbaImage } from './types';
+import { pngSize } from './png';
 
 /** Images above this many pixels are refused (a 20000×20000 PNG would need 1.6 GB decoded). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
@@ -39,10 +40,7 @@ function ascii(b: Uint8Array, start: number, len: number): string {
 /** Width and height from the header, without decoding the pixels. */
 export function imageSize(bytes: Uint8Array): { width: number; height: number } | undefined {
   const fmt = sniffFormat(bytes);
-  if (fmt === 'png' && bytes.length >= 24) {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return { width: dv.getUint32(16), height: dv.getUint32(20) };
-  }
+  if (fmt === 'png') return pngSize(bytes);
   if (fmt === 'jpeg') {
     let i = 2;
     while (i + 9 < bytes.length) {

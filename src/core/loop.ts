@@ -38,6 +38,7 @@ import { dataFit, fitsWorse } from './dataFit';
 import { extractData } from './data';
 import type { Reading } from './reader/types';
 import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
+import { errorText } from './text';
 import type { Ocr } from './reader';
 
 export interface DerenderInput {
@@ -579,12 +580,6 @@ function checkValid(o: DerenderOptions): void {
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad('temperature must be between 0 and 2');
   if (!(o.renderTimeLimitMs >= 100)) bad('the render time limit must be at least 0.1 s');
   if (!Number.isInteger(o.numericRefineBudget) || o.numericRefineBudget < 0) bad('numericRefineBudget must be a non-negative integer');
-}
-
-export function errorText(e: unknown): string {
-  if (e instanceof ModelError || e instanceof ImageError || e instanceof NoCodeError) return e.message;
-  if (e instanceof Error) return e.message;
-  return String(e);
 }
 
 /**

@@ -30,3 +30,8 @@ const UNSAFE_SOURCE = '[\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u
 const UNSAFE = new RegExp('[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029]');
 const UNSAFE_ANY = new RegExp(UNSAFE_SOURCE);
 const UNSAFE_G = new RegExp(UNSAFE_SOURCE, 'g');
+
+/** The message of a thrown value: an Error's message, else the value as a string. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -3,7 +3,7 @@
  * run, the events it streams and the record it leaves. Pure types: no `vscode`, no Node-only APIs.
  */
 
-import type { Reading } from './reader';
+import type { Reading } from './reader/types';
 
 /** An RGBA raster: `data.length === width * height * 4`. */
 export interface RgbaImage {
@@ -31,15 +31,18 @@ export interface RenderRequest {
   timeLimitMs: number;
 }
 
-export type RenderErrorKind =
-  | 'timeout' // over its time limit; the worker / process was killed
-  | 'python' // the program raised
-  | 'no-figure' // figure mode but the program drew nothing
-  | 'missing-package' // matplotlib (or another package) is not available to the renderer
-  | 'limit' // a resource limit (memory, output bytes, figure pixels)
-  | 'forbidden' // the sandbox refused something (js bridge, subprocess, host files, network…)
-  | 'cancelled'
-  | 'internal';
+/** How a render failed, one name per cause (the panel's protocol checks against this list too). */
+export const RENDER_ERROR_KINDS = [
+  'timeout', // over its time limit; the worker / process was killed
+  'python', // the program raised
+  'no-figure', // figure mode but the program drew nothing
+  'missing-package', // matplotlib (or another package) is not available to the renderer
+  'limit', // a resource limit (memory, output bytes, figure pixels)
+  'forbidden', // the sandbox refused something (js bridge, subprocess, host files, network…)
+  'cancelled',
+  'internal',
+] as const;
+export type RenderErrorKind = (typeof RENDER_ERROR_KINDS)[number];
 
 export interface RenderResult {
   ok: boolean;

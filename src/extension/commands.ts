@@ -9,22 +9,19 @@
  */
 import * as vscode from 'vscode';
 import type { DerenderOptions } from '../core/types';
-import { errorText } from '../core/loop';
+import { errorText } from '../core/text';
+import { isPlainObject } from '../shared/plainObject';
 import type { PanelState } from '../shared/protocol';
-import { RunPanel, type CommandResult, type RerunHandler, type RunInput } from './runPanel';
+import { RunPanel, type CommandResult, type RunInput } from './runPanel';
 import { fileName, isImageUri, readImage, resolveImage } from './images';
 import { readSettings, SECRET_KEY } from './settings';
 import { pyodideStatus } from './renderers';
 import { showError, showInfo } from './notify';
-import type { Ext } from './ext';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
-}
+import type { Ext, RerunHandler } from './ext';
 
 async function rendererView(ext: Ext) {
   const s = readSettings();
-  const p = await pyodideStatus(ext);
+  const p = await pyodideStatus(ext.packagesDir.fsPath);
   return {
     name: s.renderer === 'python' ? 'python' : s.renderer === 'pyodide' ? 'webview' : 'auto',
     detail: 'choosing…',

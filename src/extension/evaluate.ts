@@ -8,12 +8,12 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Renderer } from '../core/types';
-import { errorText } from '../core/loop';
+import { errorText } from '../core/text';
 import { loadInput, type LoadedInput } from '../core/manifest';
 import { evaluate, EVAL_MODES, type EvalMode, type TableReader } from '../core/eval/index';
 import { readChart, readingToCsv } from '../core/reader/index';
 import { createRenderer } from '../core/render/index';
-import { checkPackages, createPythonRenderer, locatePython, pythonIsolation } from './renderBackends';
+import { checkPackages, createPythonRenderer, pickRenderer } from './renderBackends';
 import { allowUnisolatedPython } from './renderers';
 import { showError, showInfo, withNotificationProgress } from './notify';
 import { createModelFromSettings } from './model';
@@ -72,16 +72,13 @@ function newOutDir(input: string): string {
 
 async function rendererFor(ext: Ext): Promise<Renderer> {
   const s = readSettings();
-  const packages = await checkPackages(ext.packagesDir.fsPath);
-  if (s.renderer !== 'python' && packages.ok) return createRenderer('pyodide', { packageDir: ext.packagesDir.fsPath });
-  const python = await locatePython(s.pythonPath);
-  if (python && s.renderer !== 'pyodide') {
-    const allow = allowUnisolatedPython();
-    const iso = await pythonIsolation(python.path);
-    if (!iso.ok && !allow) {
-      throw new Error(`local Python cannot isolate generated programs on this machine (${iso.reason ?? 'no sandbox'}): install bubblewrap, run "RECODE: Prepare renderer", or allow unisolated programs with the machine setting "recode.allowUnisolatedPython"`);
-    }
-    return createPythonRenderer(python.path, allow);
+  const packageDir = ext.packagesDir.fsPath;
+  const allow = allowUnisolatedPython();
+  const pick = await pickRenderer(s.renderer, { packagesReady: async () => (await checkPackages(packageDir)).ok, pythonPath: s.pythonPath, allowUnisolated: allow });
+  if (pick.use === 'pyodide') return createRenderer('pyodide', { packageDir });
+  if (pick.use === 'python') return createPythonRenderer(pick.python.path, allow);
+  if (pick.why === 'cannot-isolate') {
+    throw new Error(`local Python cannot isolate generated programs on this machine (${pick.reason ?? 'no sandbox'}): install bubblewrap, run "RECODE: Prepare renderer", or allow unisolated programs with the machine setting "recode.allowUnisolatedPython"`);
   }
   throw new Error('no renderer is ready for the recode mode: run "RECODE: Prepare renderer", or set "recode.pythonPath" to a Python with matplotlib');
 }

@@ -5,7 +5,10 @@
 import type * as vscode from 'vscode';
 import type { PanelState } from '../shared/protocol';
 import type { Log } from './log';
-import type { RerunHandler } from './runPanel';
+import type { DerenderOptions } from '../core/types';
+
+/** Runs again with a question and settings the user picked (a run that was not on an image file, e.g. a notebook output). */
+export type RerunHandler = (question: string | undefined, overrides: Partial<DerenderOptions>) => Promise<unknown>;
 
 export interface Ext {
   readonly context: vscode.ExtensionContext;

@@ -10,9 +10,9 @@
 import * as vscode from 'vscode';
 import type { ModelClient } from '../core/types';
 import { createOpenAIModel, displayURL, type OpenAIModelConfig } from '../core/model/openaiModel';
-import { isLocalBaseURL, modelConfigFromEnv } from '../core/model/config';
+import { checkEndpoint, modelConfigFromEnv, type EndpointCheck } from '../core/model/config';
 import { acceptsImages, createLmModel } from './lmModel';
-import { errorText } from '../core/loop';
+import { errorText } from '../core/text';
 import { SECRET_KEY, type Settings } from './settings';
 import { showInfo, showWarning } from './notify';
 
@@ -46,16 +46,11 @@ export async function createModelFromSettings(
   const baseURL = settings.baseUrl || env.config?.baseURL;
   const model = settings.model || env.config?.model;
   const apiKey = stored ?? env.config?.apiKey;
-  if (!baseURL || !model) {
-    return { problem: !baseURL && !model ? CONFIGURE_TEXT : !baseURL ? `No model endpoint: set "recode.baseUrl" in Settings.` : `No model named: set "recode.model" (a multimodal model) in Settings.` };
-  }
-  if (!/^https?:\/\//i.test(baseURL)) return { problem: `"recode.baseUrl" must start with http:// or https:// (it is '${baseURL.slice(0, 200)}').` };
-  if (!apiKey && !isLocalBaseURL(baseURL)) {
-    return { problem: `No API key for ${baseURL}: run "RECODE: Set API key" (only endpoints on localhost may go without one).` };
-  }
+  const e = checkEndpoint({ baseURL, model, apiKey });
+  if (!e.ok) return { problem: endpointProblemText(e, model) };
   const cfg: OpenAIModelConfig = {
-    baseURL,
-    model,
+    baseURL: e.baseURL,
+    model: e.model,
     timeoutMs: settings.requestTimeoutMs,
     keyHint: KEY_HINT,
     onRetry: onRetry ? (info) => onRetry(info.message) : undefined,
@@ -73,6 +68,24 @@ export async function createModelFromSettings(
     return { problem: errorText(e), apiKey };
   }
 }
+
+/** What to set in VS Code for an endpoint gap (a missing model is said before a bad URL). */
+function endpointProblemText(e: Exclude<EndpointCheck, { ok: true }>, model: string | undefined): string {
+  switch (e.gap) {
+    case 'nothing':
+      return CONFIGURE_TEXT;
+    case 'base-url':
+      return model ? `No model endpoint: set "recode.baseUrl" in Settings.` : CONFIGURE_TEXT;
+    case 'bad-url':
+      return model ? `"recode.baseUrl" must start with http:// or https:// (it is '${e.baseURL.slice(0, 200)}').` : NO_MODEL_TEXT;
+    case 'model':
+      return NO_MODEL_TEXT;
+    case 'key':
+      return `No API key for ${e.baseURL}: run "RECODE: Set API key" (only endpoints on localhost may go without one).`;
+  }
+}
+
+const NO_MODEL_TEXT = `No model named: set "recode.model" (a multimodal model) in Settings.`;
 
 // ---------------------------------------------------------------------------------------------
 // The model source: endpoint, VS Code's Language Model API, or none

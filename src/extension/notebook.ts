@@ -11,7 +11,7 @@
  */
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import { errorText } from '../core/loop';
+import { errorText } from '../core/text';
 import { askForQuestion, openRunPanel } from './commands';
 import type { DerenderOptions } from '../core/types';
 import type { CommandResult } from './runPanel';
@@ -297,18 +297,40 @@ async function insertResults(ext: Ext, doc: vscode.NotebookDocument, ref: CellRe
   return { uri, sourceCell: anchor, insertedCells: insertedIndices(ops) };
 }
 
-export async function derenderOutput(ext: Ext, nbArg?: unknown, cellArg?: unknown, opts?: unknown, askQuestion = false): Promise<NotebookRunResult> {
-  const title = askQuestion ? 'RECODE: Ask about output' : 'RECODE: Derender output';
+/** What a notebook command says when it finds no notebook, no cell, or the person chose none. */
+interface CellWanted {
+  /** The cell must have an image output (else: a markdown cell). */
+  image: boolean;
+  noNotebook: string;
+  noCell: (doc: vscode.NotebookDocument) => string;
+  cancelled: string;
+}
+
+/** The notebook and the cell a notebook command acts on, or what the command returns instead. */
+async function notebookCell(ext: Ext, nbArg: unknown, cellArg: unknown, want: CellWanted): Promise<{ doc: vscode.NotebookDocument; index: number } | { result: NotebookRunResult }> {
   let doc: vscode.NotebookDocument | undefined;
   try {
     doc = await resolveNotebook(nbArg);
   } catch (e) {
-    return fail(ext, `cannot open the notebook: ${errorText(e)}`);
+    return { result: fail(ext, `cannot open the notebook: ${errorText(e)}`) };
   }
-  if (!doc) return fail(ext, 'open a notebook and select a cell with an image output first.');
-  const index = await resolveCell(doc, nbArg, cellArg, true);
-  if (index === 'cancelled') return { status: 'cancelled', error: 'no cell chosen' };
-  if (index === undefined) return fail(ext, `${notebookName(doc)} has no cell with a PNG or JPEG image output.`);
+  if (!doc) return { result: fail(ext, want.noNotebook) };
+  const index = await resolveCell(doc, nbArg, cellArg, want.image);
+  if (index === 'cancelled') return { result: { status: 'cancelled', error: want.cancelled } };
+  if (index === undefined) return { result: fail(ext, want.noCell(doc)) };
+  return { doc, index };
+}
+
+export async function derenderOutput(ext: Ext, nbArg?: unknown, cellArg?: unknown, opts?: unknown, askQuestion = false): Promise<NotebookRunResult> {
+  const title = askQuestion ? 'RECODE: Ask about output' : 'RECODE: Derender output';
+  const at = await notebookCell(ext, nbArg, cellArg, {
+    image: true,
+    noNotebook: 'open a notebook and select a cell with an image output first.',
+    noCell: (d) => `${notebookName(d)} has no cell with a PNG or JPEG image output.`,
+    cancelled: 'no cell chosen',
+  });
+  if ('result' in at) return at.result;
+  const { doc, index } = at;
   const clicked = contextOutputId(nbArg);
   const menuOutput = clicked ? findOutput(clicked) : undefined;
   const t = imageTarget(ext, doc, index, menuOutput && menuOutput.doc === doc && menuOutput.cell === index ? menuOutput.output : undefined);
@@ -335,16 +357,14 @@ function placeUnderOutput(ext: Ext, doc: vscode.NotebookDocument, t: Target): Pl
 }
 
 export async function answerQuestionAbove(ext: Ext, nbArg?: unknown, cellArg?: unknown): Promise<NotebookRunResult> {
-  let doc: vscode.NotebookDocument | undefined;
-  try {
-    doc = await resolveNotebook(nbArg);
-  } catch (e) {
-    return fail(ext, `cannot open the notebook: ${errorText(e)}`);
-  }
-  if (!doc) return fail(ext, 'open a notebook and select the markdown cell with the question first.');
-  const index = await resolveCell(doc, nbArg, cellArg, false);
-  if (index === 'cancelled') return { status: 'cancelled', error: 'no question chosen' };
-  if (index === undefined) return fail(ext, 'select the markdown cell with the question (right under the image output) first.');
+  const at = await notebookCell(ext, nbArg, cellArg, {
+    image: false,
+    noNotebook: 'open a notebook and select the markdown cell with the question first.',
+    noCell: () => 'select the markdown cell with the question (right under the image output) first.',
+    cancelled: 'no question chosen',
+  });
+  if ('result' in at) return at.result;
+  const { doc, index } = at;
   const found = questionAbove(cellsOf(doc), index);
   if ('error' in found) return fail(ext, found.error);
   const t = imageTarget(ext, doc, found.imageCell);

@@ -9,7 +9,8 @@
  * dialog; recode.prepareRenderer({ download: true }) downloads without asking.
  */
 import * as vscode from 'vscode';
-import { errorText } from '../core/loop';
+import { errorText } from '../core/text';
+import { isPlainObject } from '../shared/plainObject';
 import { checkPackages, downloadPackages, importPackages } from './renderBackends';
 import { RunPanel } from './runPanel';
 import { showError, showInfo, withNotificationProgress } from './notify';
@@ -23,10 +24,6 @@ export interface PrepareResult {
 
 const DOWNLOAD = 'Download and verify (needs internet, about 30 MB)';
 const IMPORT = 'Import from a folder or archive…';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
-}
 
 export async function prepareRenderer(ext: Ext, arg?: unknown): Promise<PrepareResult> {
   const dest = ext.packagesDir.fsPath;

@@ -4,32 +4,20 @@
  */
 import type { Renderer } from '../core/types';
 import { createRenderer } from '../core/render/index';
-import { findPython, pythonIsolationAvailable } from '../core/render/pythonRenderer';
 export { UNISOLATED_WARNING } from '../core/render/pythonRenderer';
+export { pickRenderer } from '../core/render/choose';
 import { checkPyodidePackages, fetchPyodidePackages, importPyodidePackages, type PackageProgress } from '../core/render/pyodidePackages';
 
 /** The packages the panel's Pyodide loads (with their dependencies from the lock file). */
 export const PYODIDE_PACKAGES = ['matplotlib'];
 
-export interface PythonFound {
-  path: string;
-  /** e.g. 'Python 3.11.2, matplotlib 3.6.3' */
-  detail: string;
-}
-
-export async function locatePython(preferred: string): Promise<PythonFound | undefined> {
-  const found = await findPython(preferred || undefined);
-  if (!found) return undefined;
-  return { path: found.path, detail: `${found.path}${found.matplotlib ? ` (matplotlib ${found.matplotlib})` : ''}` };
+/** e.g. '/usr/bin/python3 (matplotlib 3.6.3)' */
+export function pythonDetail(found: { path: string; matplotlib?: string | null }): string {
+  return `${found.path}${found.matplotlib ? ` (matplotlib ${found.matplotlib})` : ''}`;
 }
 
 export function createPythonRenderer(pythonPath: string, allowUnisolated = false, maxConcurrent?: number): Renderer {
   return createRenderer('python', { pythonPath, allowUnisolated, maxConcurrent });
-}
-
-/** Whether programs of this python can run in the bubblewrap sandbox here. */
-export function pythonIsolation(pythonPath: string): Promise<{ ok: boolean; reason?: string }> {
-  return pythonIsolationAvailable(pythonPath);
 }
 
 export interface PackagesCheck {

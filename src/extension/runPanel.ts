@@ -6,26 +6,28 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { DerenderOptions, Renderer } from '../core/types';
-import { compareProgram, derender, errorText, type RunOutcome } from '../core/loop';
+import { compareProgram, derender, type RunOutcome } from '../core/loop';
+import { errorText } from '../core/text';
 import { runRecordToJson, type RunRecord } from '../core/runRecord';
 import { imageSize } from '../core/image';
 import { dataToCsv, dataToJson, extractData } from '../core/data';
 import { bytesToBase64, LIMITS, parsePanelState, type PanelState, type RendererView, type WorkerConfig } from '../shared/protocol';
 import { initialPanelState, programOf, restoredPanelState } from '../shared/panelState';
 import { PanelController, type UserAction } from './panelController';
+import { copyProgram, keptRecord, openProgram, showRecord } from './panelActions';
 import { clip, runFailedMessage } from './runEvents';
 import { WebviewRenderer } from './webviewRenderer';
 import { makeNonce, panelHtml } from './html';
 import { programWithHeader } from './programText';
 import { openDataEditor, openProgramEditor, saveRunRecord } from './results';
-import { fileName, isImageUri, mimeOf } from './images';
+import { fileName, mimeOf } from './images';
 import { derenderOptions, readSettings, type Settings } from './settings';
 import { showError, showInfo, showWarning, withNotificationProgress } from './notify';
 import { CHOOSE_MODEL, chooseModel } from './model';
 import { exportReading, noModelNote, runsWithoutModel } from './readingActions';
 import type { ReadStage } from '../core/read';
 import { chooseRenderer, pyodideStatus, type RendererChoice } from './renderers';
-import type { Ext } from './ext';
+import type { Ext, RerunHandler } from './ext';
 
 export const VIEW_TYPE = 'recode.run';
 
@@ -48,8 +50,6 @@ export interface RunInput {
   /** What "Re-run…" runs once the user picked the settings (a notebook output: the same output, its cells replaced); default: the image file again. */
   rerun?: RerunHandler;
 }
-
-export type RerunHandler = (question: string | undefined, overrides: Partial<DerenderOptions>) => Promise<unknown>;
 
 /** A 1×1 transparent PNG, for a panel whose state could not be restored. */
 const BLANK_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
@@ -196,7 +196,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Picks this run's renderer (see renderers.ts); the webview one renders in this panel. */
   private async setUpRenderer(settings: Settings): Promise<RendererChoice> {
-    const choice = await chooseRenderer(this.ext, settings, (ready) => this.workerConfig(ready));
+    const choice = await chooseRenderer(this.ext.packagesDir.fsPath, settings, (ready) => this.workerConfig(ready));
     this.rendererChoice = choice;
     this.controller.setRenderer(choice.view);
     if (choice.kind === 'webview') {
@@ -226,7 +226,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Packages were prepared (or lost): every panel updates its renderer line. */
   static async packagesChanged(ext: Ext): Promise<void> {
-    const status = await pyodideStatus(ext);
+    const status = await pyodideStatus(ext.packagesDir.fsPath);
     for (const p of RunPanel.all) {
       const r = p.controller.state.renderer;
       p.controller.setRenderer({ ...r, pyodidePackages: status.ready ? 'ready' : 'missing', note: status.ready ? undefined : status.problem });
@@ -420,33 +420,12 @@ export class RunPanel implements vscode.Disposable {
       case 'cancel':
         this.cancel();
         return;
-      case 'open-program': {
-        const program = programOf(state, a.candidateId);
-        if (!program) {
-          void showInfo('RECODE: there is no program to open yet.');
-          return;
-        }
-        const cand = a.candidateId ? state.candidates.find((c) => c.id === a.candidateId) : state.candidates.find((c) => c.id === state.bestId);
-        const text = programWithHeader(program, {
-          imageName: state.imageName,
-          imagePath: this.imageUri ? vscode.workspace.asRelativePath(this.imageUri, false) : undefined,
-          question: state.question,
-          answer: a.candidateId && a.candidateId !== state.answer?.programCandidateId ? undefined : state.answer?.value,
-          answerComputed: state.answer?.computed,
-          score: cand?.score?.score,
-          candidateId: cand?.id,
-          runId: state.runId,
-        });
-        await openProgramEditor(this.imageUri, state.imageName, text, vscode.ViewColumn.Beside);
+      case 'open-program':
+        await openProgram(state, a.candidateId, this.imageUri);
         return;
-      }
-      case 'copy-program': {
-        const program = programOf(state, a.candidateId);
-        if (!program) return;
-        await vscode.env.clipboard.writeText(program);
-        vscode.window.setStatusBarMessage('RECODE: program copied', 3000);
+      case 'copy-program':
+        await copyProgram(state, a.candidateId);
         return;
-      }
       case 'export-data':
         await this.exportData(a.format);
         return;
@@ -497,29 +476,8 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private async openRecord(): Promise<void> {
-    const runId = this.controller.state.runId;
-    let uri = this.recordUri;
-    if (!uri && this.record) {
-      await this.keepRecord();
-      uri = this.recordUri;
-    }
-    if (!uri && runId) {
-      // A restored panel: the record was kept in storage when its run ended.
-      const candidate = vscode.Uri.joinPath(this.ext.context.globalStorageUri, 'runs', `${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-      try {
-        await vscode.workspace.fs.stat(candidate);
-        uri = candidate;
-      } catch {
-        // not kept
-      }
-    }
-    if (!uri) {
-      void showWarning('RECODE: this run has no record to save.');
-      return;
-    }
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-    void showInfo(`RECODE: run record saved to ${uri.fsPath}`);
+    if (!this.recordUri && this.record) await this.keepRecord();
+    await showRecord(this.recordUri ?? (await keptRecord(this.ext.context.globalStorageUri, this.controller.state.runId)));
   }
 
   private onPanelClosed(): void {

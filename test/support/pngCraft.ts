@@ -1,22 +1,8 @@
 // Hand-built PNG files for the bad-input tests: 16-bit depths and animated PNGs (APNG), which the
 // usual encoders here do not write. Plain chunk assembly, no filtering (filter type 0 per row).
 import { deflateSync } from 'node:zlib';
+import { crc32 } from '../../src/core/png';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);

@@ -11,15 +11,17 @@ import {
   bytesToBase64,
   parseHostMessage,
   parsePanelState,
-  type CandidateView,
   type HostMessage,
   type PanelState,
   type WebviewMessage,
 } from '../../src/shared/protocol';
 import { programOf, reducePanel } from '../../src/shared/panelState';
 import { describeRiskyLines, riskyLines } from '../../src/shared/riskyCalls';
-import { PyodideWorkerHost, errorText, type WorkerStatus } from './workerHost';
+import { PyodideWorkerHost, type WorkerStatus } from './workerHost';
+import { errorText } from '../../src/core/text';
 import { ReadingSection } from './readingView';
+import { button, el, fmtScore, setImg, setText } from './dom';
+import { CandidateCard } from './candidateCard';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -34,48 +36,6 @@ function post(msg: WebviewMessage): void {
   vscode.postMessage(msg);
 }
 
-// ---------------------------------------------------------------------------------------------
-// DOM helpers
-// ---------------------------------------------------------------------------------------------
-
-type Attrs = Record<string, string | undefined>;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
-
-function setText(e: Element, text: string): void {
-  if (e.textContent !== text) e.textContent = text;
-}
-
-function setAttr(e: Element, name: string, value: string | undefined): void {
-  if (value === undefined) {
-    if (e.hasAttribute(name)) e.removeAttribute(name);
-  } else if (e.getAttribute(name) !== value) e.setAttribute(name, value);
-}
-
-/** Only data: image URLs (checked by the protocol) ever become an image source. */
-function setImg(img: HTMLImageElement, src: string | undefined): void {
-  if (src === undefined) {
-    if (img.hasAttribute('src')) img.removeAttribute('src');
-    return;
-  }
-  if (!/^data:image\/(png|jpeg|webp);base64,/.test(src)) return;
-  if (img.getAttribute('src') !== src) img.setAttribute('src', src);
-}
-
-function fmtScore(x: number): string {
-  return x.toFixed(3);
-}
-
-function button(testid: string, label: string, title: string, onClick: () => void): HTMLButtonElement {
-  const b = el('button', { type: 'button', 'data-testid': testid, title }, label);
-  b.addEventListener('click', onClick);
-  return b;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The view
@@ -294,7 +254,7 @@ class PanelView {
       seen.add(c.id);
       let card = this.cards.get(c.id);
       if (!card) {
-        card = new CandidateCard(c.id);
+        card = new CandidateCard(c.id, post);
         this.cards.set(c.id, card);
         this.candidates.append(card.root);
       }
@@ -306,60 +266,6 @@ class PanelView {
         this.cards.delete(id);
       }
     }
-  }
-}
-
-class CandidateCard {
-  readonly root: HTMLElement;
-  private readonly img = el('img', { alt: '' });
-  private readonly placeholder = el('div', { class: 'placeholder' });
-  private readonly name = el('span', { class: 'cid' });
-  private readonly origin = el('span', { class: 'origin' });
-  private readonly score = el('span', { class: 'score' });
-  private readonly parts = el('div', { class: 'parts' });
-  private readonly error = el('div', { class: 'cerror' });
-  private readonly open: HTMLButtonElement;
-
-  constructor(id: string) {
-    this.open = el('button', { type: 'button', class: 'link', title: 'Open this candidate’s program' }, 'Open program');
-    this.open.addEventListener('click', () => post({ type: 'open-program', candidateId: id }));
-    this.root = el(
-      'article',
-      { class: 'candidate', 'data-testid': 'candidate', 'data-id': id },
-      el('div', { class: 'thumb' }, this.img, this.placeholder),
-      el('div', { class: 'meta' }, this.name, this.origin, this.score),
-      this.parts,
-      this.error,
-      this.open,
-    );
-    this.img.alt = `Render of candidate ${id}`;
-  }
-
-  update(c: CandidateView, isBest: boolean): void {
-    setAttr(this.root, 'data-state', c.state);
-    setAttr(this.root, 'data-score', c.state === 'scored' && c.score ? c.score.score.toFixed(4) : undefined);
-    setAttr(this.root, 'data-best', isBest ? 'true' : undefined);
-    this.root.classList.toggle('best', isBest);
-    setText(this.name, c.id);
-    setText(this.origin, c.source === 'given' ? 'the given program' : c.source === 'reader' ? 'round 0 · the chart reader' : `round ${c.round} · ${c.source}${c.parentId ? ` of ${c.parentId}` : ''}`);
-    setText(this.score, c.score ? fmtScore(c.score.score) : c.state);
-    setText(
-      this.parts,
-      c.score
-        ? Object.entries(c.score.parts)
-            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-            .join(' · ')
-        : c.renderMs !== undefined
-          ? `${Math.round(c.renderMs)} ms`
-          : '',
-    );
-    setImg(this.img, c.renderSrc);
-    this.img.hidden = !c.renderSrc;
-    this.placeholder.hidden = !!c.renderSrc;
-    setText(this.placeholder, c.state === 'failed' ? 'no render' : c.state === 'generating' ? 'writing the program…' : c.state === 'rendering' ? 'rendering…' : '');
-    setText(this.error, c.error ?? '');
-    this.error.hidden = !c.error;
-    this.open.hidden = !c.code;
   }
 }
 

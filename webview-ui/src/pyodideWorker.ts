@@ -9,7 +9,7 @@
  * terminates this worker (no SharedArrayBuffer in a webview, so no interrupt). What it replies is
  * checked by the page (workerHost.ts), not trusted.
  */
-import type { FromWorker, ToWorker, WorkerRenderResult } from './workerMessages';
+import type { PageToWorker, WorkerRenderResult, WorkerToPage } from './workerMessages';
 import type { RenderJobRequest, WorkerConfig } from '../../src/shared/protocol';
 import {
   OutputSink,
@@ -33,8 +33,8 @@ const MISSING_HINT =
   'Run "RECODE: Prepare renderer" once (it downloads numpy and matplotlib and checks their sha256, or imports them from a folder), or set "recode.renderer" to "python".';
 
 interface WorkerScope {
-  postMessage(msg: FromWorker, transfer?: Transferable[]): void;
-  onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
+  postMessage(msg: WorkerToPage, transfer?: Transferable[]): void;
+  onmessage: ((ev: MessageEvent<PageToWorker>) => void) | null;
 }
 const scope = self as unknown as WorkerScope;
 // Captured before the realm is hardened.
@@ -55,7 +55,7 @@ function proxyFetch(input: RequestInfo | URL): Promise<Response> {
 }
 (globalThis as unknown as { fetch: typeof proxyFetch }).fetch = proxyFetch;
 
-function onFetched(m: Extract<ToWorker, { type: 'fetched' }>): void {
+function onFetched(m: Extract<PageToWorker, { type: 'fetched' }>): void {
   const f = fetches.get(m.id);
   if (!f) return;
   fetches.delete(m.id);
@@ -68,7 +68,7 @@ let session: HarnessSession | undefined;
 let out: OutputSink | undefined;
 let busy: Promise<void> = Promise.resolve();
 
-function post(msg: FromWorker, transfer: Transferable[] = []): void {
+function post(msg: WorkerToPage, transfer: Transferable[] = []): void {
   postMessage(msg, transfer);
 }
 
@@ -165,7 +165,7 @@ function run(id: string, request: RenderJobRequest): void {
   post({ type: 'result', id, result, fatal }, result.png ? [result.png.buffer as ArrayBuffer] : []);
 }
 
-scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+scope.onmessage = (ev: MessageEvent<PageToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'fetched') {
     onFetched(msg);

@@ -6,12 +6,7 @@
  */
 import type { PanelState, ReadingView, WebviewMessage } from '../../src/shared/protocol';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
+import { el } from './dom';
 
 /** Rows drawn at most (the export has them all). */
 const MAX_ROWS_SHOWN = 200;

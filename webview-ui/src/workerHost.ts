@@ -11,7 +11,8 @@
  */
 import { bytesToBase64, LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
 import { checkRenderReply, cleanText } from '../../src/core/render/replyCheck';
-import { plainResourceUrl, type FromWorker, type ToWorker, type WorkerRenderResult } from './workerMessages';
+import { errorText } from '../../src/core/text';
+import { parseWorkerToPage, plainResourceUrl, type PageToWorker, type WorkerRenderResult, type WorkerToPage } from './workerMessages';
 
 /** How long Pyodide (and its packages) may take to start before the worker is given up on. */
 const STARTUP_LIMIT_MS = 180_000;
@@ -189,11 +190,11 @@ export class PyodideWorkerHost {
       worker.terminate();
       return;
     }
-    const init: ToWorker = { type: 'init', config: this.config, modules: { pyodide, asm }, snapshot, makeSnapshot: slot.makeSnapshot, wasmModule };
+    const init: PageToWorker = { type: 'init', config: this.config, modules: { pyodide, asm }, snapshot, makeSnapshot: slot.makeSnapshot, wasmModule };
     worker.postMessage(init, snapshot ? [snapshot.buffer as ArrayBuffer] : []);
   }
 
-  private send(worker: Worker, msg: ToWorker): void {
+  private send(worker: Worker, msg: PageToWorker): void {
     worker.postMessage(msg);
   }
 
@@ -414,34 +415,13 @@ export class PyodideWorkerHost {
   }
 }
 
-/** A message from a worker, checked: the right shape and sizes, or undefined. */
-function checkFromWorker(raw: unknown): FromWorker | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  const str = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
-  switch (m.type) {
-    case 'fetch':
-      return Number.isSafeInteger(m.id) && str(m.url, LIMITS.urlChars) ? { type: 'fetch', id: m.id as number, url: m.url } : undefined;
-    case 'ready': {
-      if (!str(m.python, 200) || !Array.isArray(m.packages) || m.packages.length > LIMITS.packages || !m.packages.every((p) => str(p, 200))) return undefined;
-      return {
-        type: 'ready',
-        ms: typeof m.ms === 'number' && Number.isFinite(m.ms) ? m.ms : 0,
-        python: cleanText(m.python, 200, true),
-        packages: (m.packages as string[]).map((p) => cleanText(p, 200, true)),
-      };
-    }
-    case 'init-failed':
-      if (!str(m.error, LIMITS.outputChars) || (m.kind !== 'missing-package' && m.kind !== 'internal')) return undefined;
-      return { type: 'init-failed', error: cleanText(m.error, LIMITS.textChars, true), kind: m.kind };
-    case 'snapshot':
-      return m.bytes instanceof Uint8Array && m.bytes.length > 0 && m.bytes.length <= 1024 * 1024 * 1024 ? { type: 'snapshot', bytes: m.bytes } : undefined;
-    case 'result':
-      if (!str(m.id, LIMITS.idChars) || typeof m.result !== 'object' || m.result === null) return undefined;
-      return { type: 'result', id: m.id, result: m.result as WorkerRenderResult, fatal: m.fatal === true };
-    default:
-      return undefined;
-  }
+/** A message from a worker, checked, with its texts cleaned of control characters. */
+function checkFromWorker(raw: unknown): WorkerToPage | undefined {
+  const m = parseWorkerToPage(raw);
+  if (m?.type === 'ready') return { ...m, python: cleanText(m.python, 200, true), packages: m.packages.map((p) => cleanText(p, 200, true)) };
+  if (m?.type === 'init-failed') return { ...m, error: cleanText(m.error, LIMITS.textChars, true) };
+  if (m?.type === 'result') return { ...m, fatal: m.fatal === true };
+  return m;
 }
 
 /**
@@ -471,8 +451,4 @@ function failure(kind: NonNullable<RenderJobResult['errorKind']>, error: string,
 
 function fmtSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

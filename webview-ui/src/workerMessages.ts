@@ -8,9 +8,11 @@
  * URLs, and the worker's `fetch` (Pyodide's wasm, standard library, lock file and wheels) is a proxy
  * that asks the page, which serves only URLs under the Pyodide and package folders.
  */
-import type { RenderJobRequest, RenderJobResult, WorkerConfig } from '../../src/shared/protocol';
+import * as z from 'zod/mini';
+import { LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
 
-export type ToWorker =
+/** Page → its Pyodide worker (the page's own messages: not parsed by the worker). */
+export type PageToWorker =
   /**
    * snapshot: a memory snapshot of a pristine interpreter (this worker's own copy) to start from;
    * makeSnapshot: make one right after loading (before packages, harness and programs) and send it.
@@ -27,13 +29,31 @@ export type ToWorker =
   | { type: 'run'; id: string; request: RenderJobRequest }
   | { type: 'fetched'; id: number; ok: boolean; status: number; blob?: Blob; error?: string };
 
-export type FromWorker =
-  | { type: 'ready'; ms: number; python: string; packages: string[] }
-  | { type: 'init-failed'; error: string; kind: 'missing-package' | 'internal' }
+const text = (max: number) => z.string().check(z.maxLength(max));
+
+const workerToPage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), ms: z.catch(z.number(), 0), python: text(200), packages: z.array(text(200)).check(z.maxLength(LIMITS.packages)) }),
+  z.object({ type: z.literal('init-failed'), error: text(LIMITS.outputChars), kind: z.enum(['missing-package', 'internal']) }),
   /** fatal: the interpreter itself broke (e.g. its stack overflowed): the page starts a fresh worker. */
-  | { type: 'result'; id: string; result: WorkerRenderResult; fatal?: boolean }
-  | { type: 'fetch'; id: number; url: string }
-  | { type: 'snapshot'; bytes: Uint8Array };
+  z.object({
+    type: z.literal('result'),
+    id: text(LIMITS.idChars),
+    /** Checked whole by checkRenderReply (replyCheck.ts) before anything uses it. */
+    result: z.custom<WorkerRenderResult>((v) => typeof v === 'object' && v !== null),
+    fatal: z.optional(z.unknown()),
+  }),
+  z.object({ type: z.literal('fetch'), id: z.number().check(z.refine((v) => Number.isSafeInteger(v))), url: text(LIMITS.urlChars) }),
+  z.object({ type: z.literal('snapshot'), bytes: z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length > 0 && b.length <= 1024 * 1024 * 1024) }),
+]);
+
+/** Its Pyodide worker → the page, as parsed (parseWorkerToPage). */
+export type WorkerToPage = z.infer<typeof workerToPage>;
+
+/** A message from a worker, checked (the right shape and sizes), or undefined. */
+export function parseWorkerToPage(raw: unknown): WorkerToPage | undefined {
+  const r = workerToPage.safeParse(raw);
+  return r.success ? r.data : undefined;
+}
 
 /** A render result with the PNG as bytes (transferred, not copied). */
 export type WorkerRenderResult = Omit<RenderJobResult, 'png'> & { png?: Uint8Array };

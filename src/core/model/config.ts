@@ -39,31 +39,31 @@ export function modelConfigFromEnv(env: Env = process.env): ModelConfigResult {
   const apiKey = get('RECODE_API_KEY') ?? get('OPENAI_API_KEY');
   const baseURL = explicitBase ?? (get('OPENAI_API_KEY') ? OPENAI_DEFAULT_BASE_URL : undefined);
 
-  if (!explicitBase && !model && !apiKey) {
-    return { problem: `No model configured. ${CONFIGURE_HINT}` };
-  }
-  if (!baseURL) {
-    return { problem: `No model endpoint configured: RECODE_BASE_URL is not set. ${CONFIGURE_HINT}` };
-  }
-  const urlProblem = checkBaseURL(baseURL);
-  if (urlProblem) {
-    const name = get('RECODE_BASE_URL') ? 'RECODE_BASE_URL' : 'OPENAI_BASE_URL';
-    return { problem: `${name} is not a usable endpoint (${urlProblem}): '${baseURL}'. ${CONFIGURE_HINT}` };
-  }
-  if (!model) {
-    return {
-      problem: `No model named: RECODE_MODEL is not set. Set RECODE_MODEL to a multimodal model served at ${displayURL(baseURL)} (e.g. gpt-4o, or llava for Ollama).`,
-    };
-  }
-  if (!apiKey && !isLocalBaseURL(baseURL)) {
-    return {
-      problem:
-        `No API key for ${displayURL(baseURL)}: set RECODE_API_KEY (or OPENAI_API_KEY). ` +
-        'Only endpoints on localhost may go without one; for another server that needs no key, set RECODE_API_KEY=none.',
-    };
+  const e = checkEndpoint({ baseURL, model, apiKey });
+  if (!e.ok) {
+    switch (e.gap) {
+      case 'nothing':
+        return { problem: `No model configured. ${CONFIGURE_HINT}` };
+      case 'base-url':
+        return { problem: `No model endpoint configured: RECODE_BASE_URL is not set. ${CONFIGURE_HINT}` };
+      case 'bad-url': {
+        const name = get('RECODE_BASE_URL') ? 'RECODE_BASE_URL' : 'OPENAI_BASE_URL';
+        return { problem: `${name} is not a usable endpoint (${e.detail}): '${baseURL}'. ${CONFIGURE_HINT}` };
+      }
+      case 'model':
+        return {
+          problem: `No model named: RECODE_MODEL is not set. Set RECODE_MODEL to a multimodal model served at ${displayURL(e.baseURL)} (e.g. gpt-4o, or llava for Ollama).`,
+        };
+      case 'key':
+        return {
+          problem:
+            `No API key for ${displayURL(e.baseURL)}: set RECODE_API_KEY (or OPENAI_API_KEY). ` +
+            'Only endpoints on localhost may go without one; for another server that needs no key, set RECODE_API_KEY=none.',
+        };
+    }
   }
 
-  const config: OpenAIModelConfig = { baseURL, model };
+  const config: OpenAIModelConfig = { baseURL: e.baseURL, model: e.model };
   if (apiKey) config.apiKey = apiKey;
 
   const problems: string[] = [];
@@ -116,6 +116,34 @@ export function isLocalBaseURL(baseURL: string): boolean {
   }
   host = host.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '0.0.0.0';
+}
+
+/** An endpoint's settings, wherever they come from (environment, VS Code settings, secret storage). */
+export interface EndpointFields {
+  baseURL?: string;
+  model?: string;
+  apiKey?: string;
+}
+
+/**
+ * What an endpoint's settings lack, the first gap in the order a person fills them: nothing set at
+ * all, no base URL, a base URL that is not http(s), no model, no key (for an endpoint not on
+ * localhost). The CLI and the extension word each gap for their own settings.
+ */
+export type EndpointCheck =
+  | { ok: true; baseURL: string; model: string; apiKey?: string }
+  | { ok: false; gap: 'nothing' | 'base-url' }
+  | { ok: false; gap: 'bad-url'; baseURL: string; detail: string }
+  | { ok: false; gap: 'model' | 'key'; baseURL: string };
+
+export function checkEndpoint(f: EndpointFields): EndpointCheck {
+  if (!f.baseURL && !f.model && !f.apiKey) return { ok: false, gap: 'nothing' };
+  if (!f.baseURL) return { ok: false, gap: 'base-url' };
+  const detail = checkBaseURL(f.baseURL);
+  if (detail) return { ok: false, gap: 'bad-url', baseURL: f.baseURL, detail };
+  if (!f.model) return { ok: false, gap: 'model', baseURL: f.baseURL };
+  if (!f.apiKey && !isLocalBaseURL(f.baseURL)) return { ok: false, gap: 'key', baseURL: f.baseURL };
+  return { ok: true, baseURL: f.baseURL, model: f.model, apiKey: f.apiKey };
 }
 
 function checkBaseURL(baseURL: string): string | undefined {

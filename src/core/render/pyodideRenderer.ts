@@ -26,7 +26,8 @@ import type { RenderRequest, RenderResult, Renderer } from '../types';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, failure, harnessJob, toRenderResult, type HarnessJob } from './harness';
 import { REPLY_LIMITS, checkRenderReply } from './replyCheck';
 import { PREPARE_HINT, defaultPyodideIndexDir } from './pyodidePackages';
-import type { FromWorker, WorkerInit } from './pyodideWorker';
+import type { WorkerInit } from './pyodideWorker';
+import { parseWorkerToRenderer } from './pyodideWorkerMessages';
 import type { SessionReply } from './pyodideSession';
 
 export interface PyodideRendererOptions {
@@ -116,18 +117,19 @@ class WorkerHandle {
         void this.terminate();
       }, startupTimeoutMs);
       timer.unref();
-      this.worker.on('message', (m: FromWorker) => {
-        if (!m || typeof m !== 'object') return;
+      this.worker.on('message', (raw: unknown) => {
+        const m = parseWorkerToRenderer(raw);
+        if (!m) return;
         if (m.type === 'ready') {
           clearTimeout(timer);
           resolve({
-            python: String(m.python).slice(0, 100),
-            matplotlib: typeof m.matplotlib === 'string' ? m.matplotlib.slice(0, 100) : null,
-            packages: Array.isArray(m.packages) ? m.packages.map(String) : [],
-            packageErrors: Array.isArray(m.packageErrors) ? m.packageErrors.map(String) : [],
-            initMs: Number(m.initMs) || 0,
+            python: m.python.slice(0, 100),
+            matplotlib: m.matplotlib === null ? null : m.matplotlib.slice(0, 100),
+            packages: m.packages,
+            packageErrors: m.packageErrors,
+            initMs: m.initMs,
             fromSnapshot: this.fromSnapshot,
-            sharedWasm: m.sharedWasm === true,
+            sharedWasm: m.sharedWasm,
           });
         } else if (m.type === 'init-error') {
           clearTimeout(timer);

@@ -2,7 +2,7 @@
  * The worker_threads entry that hosts Pyodide for the Node renderer (CLI, tests, extension host).
  * esbuild bundles it to dist/pyodideWorker.js; tsc compiles it to out/src/core/render/. The
  * renderer (pyodideRenderer.ts) starts it with `workerData: WorkerInit` and talks to it with the
- * messages below. A worker runs ONE program and is then terminated by the renderer (it refuses a
+ * messages of pyodideWorkerMessages.ts. A worker runs ONE program and is then terminated by the renderer (it refuses a
  * second job itself too): no state of a program can reach the next one.
  *
  * Start-up: from a memory snapshot of a pristine interpreter when the renderer has one (about 10x
@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HarnessJob } from './harness';
+import type { RendererToWorker, WorkerToRenderer } from './pyodideWorkerMessages';
 import {
   OutputSink,
   capWasmMemory,
@@ -54,24 +55,6 @@ export interface WorkerInit {
   wasmModule?: unknown;
 }
 
-export type ToWorker = { type: 'job'; id: number; job: HarnessJob };
-
-export type FromWorker =
-  | {
-      type: 'ready';
-      python: string;
-      matplotlib: string | null;
-      packages: string[];
-      packageErrors: string[];
-      initMs: number;
-      /** Whether this worker instantiated the renderer's compiled module. */
-      sharedWasm: boolean;
-    }
-  | { type: 'init-error'; error: string }
-  | { type: 'snapshot'; bytes: Uint8Array; ms: number }
-  | { type: 'snapshot-error'; error: string }
-  | { type: 'reply'; id: number; reply: SessionReply; heapMb: number };
-
 type LoadedPyodide = PyodideLike & {
   version: string;
   _module?: { HEAP8?: { length: number } };
@@ -97,7 +80,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('pyodideWorker.js must run as a worker thread');
   const init = workerData as WorkerInit;
   const t0 = Date.now();
-  const post = (m: FromWorker): void => port.postMessage(m);
+  const post = (m: WorkerToRenderer): void => port.postMessage(m);
   let session: HarnessSession;
   let out: OutputSink;
   let heap: () => number;
@@ -128,7 +111,7 @@ async function main(): Promise<void> {
         pyodide.runPython(SNAPSHOT_IMPORTS, { filename: '<recode-snapshot>' });
         const bytes = pyodide.makeMemorySnapshot?.();
         if (!bytes) throw new Error('this Pyodide cannot make memory snapshots');
-        port.postMessage({ type: 'snapshot', bytes, ms: Date.now() - s0 } satisfies FromWorker, [bytes.buffer as ArrayBuffer]);
+        port.postMessage({ type: 'snapshot', bytes, ms: Date.now() - s0 } satisfies WorkerToRenderer, [bytes.buffer as ArrayBuffer]);
       } catch (e) {
         post({ type: 'snapshot-error', error: String((e as Error)?.message ?? e).split('\n')[0] });
       }
@@ -172,7 +155,7 @@ async function main(): Promise<void> {
     return;
   }
   let used = false;
-  port.on('message', (m: ToWorker) => {
+  port.on('message', (m: RendererToWorker) => {
     if (!m || m.type !== 'job') return;
     if (used) {
       // one program per interpreter: the renderer never sends a second one; refuse it if it did

@@ -11,7 +11,9 @@
  *     signature and an IHDR chunk of exactly the requested width × height, and is under the byte cap;
  *     anything else fails the render ('internal': the sandbox returned something that is not a render).
  */
-import type { RenderErrorKind, RenderResult } from '../types';
+import { RENDER_ERROR_KINDS, type RenderErrorKind, type RenderResult } from '../types';
+import { pngSize } from '../png';
+export { pngSize };
 
 export const REPLY_LIMITS = {
   /** stdout of a program (characters). */
@@ -26,19 +28,7 @@ export const REPLY_LIMITS = {
   pngBytes: 32 * 1024 * 1024,
 } as const;
 
-const KINDS: ReadonlySet<string> = new Set<RenderErrorKind>(['timeout', 'python', 'no-figure', 'missing-package', 'limit', 'forbidden', 'cancelled', 'internal']);
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** Width and height from a PNG's IHDR chunk, or undefined when `b` does not start like a PNG. */
-export function pngSize(b: Uint8Array): { width: number; height: number } | undefined {
-  if (b.length < 33) return undefined;
-  for (let i = 0; i < 8; i++) if (b[i] !== PNG_SIGNATURE[i]) return undefined;
-  // first chunk: length 13, type IHDR
-  if (b[8] !== 0 || b[9] !== 0 || b[10] !== 0 || b[11] !== 13) return undefined;
-  if (b[12] !== 0x49 || b[13] !== 0x48 || b[14] !== 0x44 || b[15] !== 0x52) return undefined;
-  const u32 = (o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-  return { width: u32(16), height: u32(20) };
-}
+const KINDS: ReadonlySet<string> = new Set<RenderErrorKind>(RENDER_ERROR_KINDS);
 
 /** Removes control characters (keeps \n and \t) and caps the length. */
 export function cleanText(s: string, max: number, oneLine = false): string {
