@@ -1,0 +1,12 @@
+# airpassengers-yearly-line: candidate 'off35' (seed 1) — values off by 35 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+year = [1949, 1950, 1951, 1952, 1953, 1954, 1955, 1956, 1957, 1958, 1959, 1960]
+passengers = [2740, -11.9, 944, 1020, 3860, 1480, 2260, 5170, 3350, 2470, 4120, 6660]
+ax.plot(year, passengers)
+ax.set_xlabel('year')
+ax.set_ylabel('passengers')
+ax.set_title('International airline passengers per year (thousands)')
+plt.tight_layout()
+plt.show()

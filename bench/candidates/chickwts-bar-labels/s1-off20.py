@@ -1,0 +1,12 @@
+# chickwts-bar-labels: candidate 'off20' (seed 1) — values off by 20 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+feed = ['sunflower', 'casein', 'meatmeal', 'soybean', 'linseed', 'horsebean']
+weight = [367, 385, 329, 343, 174, 100]
+ax.bar([str(c) for c in feed], weight)
+ax.set_xlabel('feed')
+ax.set_ylabel('weight')
+ax.set_title('Mean chick weight by feed (g)')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,12 @@
+# chickwts-bar-labels: candidate 'type' (seed 3) — off8 values drawn as a line chart; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+feed = ['sunflower', 'casein', 'meatmeal', 'soybean', 'linseed', 'horsebean']
+weight = [354, 293, 294, 220, 236, 190]
+ax.plot(feed, weight, marker='o')
+ax.set_xlabel('feed')
+ax.set_ylabel('weight')
+ax.set_title('Mean chick weight by feed (g)')
+plt.tight_layout()
+plt.show()

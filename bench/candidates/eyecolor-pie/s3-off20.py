@@ -1,0 +1,11 @@
+# eyecolor-pie: candidate 'off20' (seed 3) — values off by 20 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(7, 6))
+labels = ['Brown', 'Blue', 'Hazel', 'Green']
+students = [167, 189, 54.3, 128]
+ax.pie(students, labels=labels, autopct='%1.1f%%')
+ax.axis('equal')
+ax.set_title('Eye colour of 592 students')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,13 @@
+# gp-grouped: candidate 'missing' (seed 1) — off8 values, the last series left out; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+import numpy as np
+
+fig, ax = plt.subplots(figsize=(8, 6))
+quarter = ['Q1', 'Q2', 'Q3', 'Q4']
+north = [45.9, 46.7, 32, 55.1]
+ax.plot(quarter, north, marker='o')
+ax.set_xlabel('quarter')
+ax.set_ylabel('north')
+ax.set_title('Sales by quarter')
+plt.tight_layout()
+plt.show()

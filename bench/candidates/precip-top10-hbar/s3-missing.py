@@ -1,0 +1,13 @@
+# precip-top10-hbar: candidate 'missing' (seed 3) — off8 values, the last 3 of 10 categories left out; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+city = ['Mobile', 'Miami', 'San Juan', 'New Orleans', 'Juneau', 'Jacksonville', 'Jackson']
+inches = [73.8, 64.8, 53.6, 53.8, 48, 46.6, 44.8]
+ax.barh(city, inches)
+ax.invert_yaxis()
+ax.set_xlabel('inches')
+ax.set_ylabel('city')
+ax.set_title('Wettest US cities, annual precipitation (in)')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,23 @@
+# us-expenditure-grouped: candidate 'off35' (seed 1) — values off by 35 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+import numpy as np
+
+fig, ax = plt.subplots(figsize=(8, 6))
+categories = ['1940', '1960']
+data = {
+    'Food and Tobacco': [51, 113],
+    'Household Operation': [45.5, 24.8],
+    'Medical and Health': [37.1, 54.7],
+    'Personal Care': [30.9, 22.4],
+    'Private Education': [20, 48.6],
+}
+x = np.arange(len(categories))
+width = 0.8 / len(data)
+for i, (name, values) in enumerate(data.items()):
+    ax.bar(x + (i - (len(data) - 1) / 2) * width, values, width, label=name)
+ax.set_xticks(x)
+ax.set_xticklabels(categories)
+ax.legend()
+ax.set_title('US personal expenditure (billions of dollars)')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,23 @@
+# us-expenditure-grouped: candidate 'off20' (seed 2) — values off by 20 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+import numpy as np
+
+fig, ax = plt.subplots(figsize=(8, 6))
+categories = ['1940', '1960']
+data = {
+    'Food and Tobacco': [10.7, 75.2],
+    'Household Operation': [22.1, 64.4],
+    'Medical and Health': [28.5, 32.2],
+    'Personal Care': [11, 22.2],
+    'Private Education': [10.7, 18.2],
+}
+x = np.arange(len(categories))
+width = 0.8 / len(data)
+for i, (name, values) in enumerate(data.items()):
+    ax.bar(x + (i - (len(data) - 1) / 2) * width, values, width, label=name)
+ax.set_xticks(x)
+ax.set_xticklabels(categories)
+ax.legend()
+ax.set_title('US personal expenditure (billions of dollars)')
+plt.tight_layout()
+plt.show()

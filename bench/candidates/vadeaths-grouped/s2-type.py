@@ -1,0 +1,20 @@
+# vadeaths-grouped: candidate 'type' (seed 2) — off8 values drawn as a stacked bar chart; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+categories = ['Rural Male', 'Rural Female', 'Urban Male', 'Urban Female']
+data = {
+    '50-54': [19.1, 13.5, 11.1, 5.46],
+    '55-59': [14.6, 16.6, 19.9, 20.9],
+    '60-64': [32.1, 23.5, 42.1, 14.9],
+    '65-69': [36.2, 35.2, 51.7, 42.1],
+    '70-74': [74.3, 48.2, 67.7, 58.5],
+}
+bottom = [0] * len(categories)
+for name, values in data.items():
+    ax.bar([str(c) for c in categories], values, bottom=bottom, label=name)
+    bottom = [b + v for b, v in zip(bottom, values)]
+ax.legend()
+ax.set_title('Death rates in Virginia (1940) per 1000')
+plt.tight_layout()
+plt.show()

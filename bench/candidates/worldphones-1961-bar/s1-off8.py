@@ -1,0 +1,12 @@
+# worldphones-1961-bar: candidate 'off8' (seed 1) — values off by 8 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+region = ['N.Amer', 'Europe', 'Asia', 'S.Amer', 'Oceania', 'Africa', 'Mid.Amer']
+phones = [75200, 38000, 14200, 10300, 11100, 5920, 7730]
+ax.bar([str(c) for c in region], phones)
+ax.set_xlabel('region')
+ax.set_ylabel('phones')
+ax.set_title('Telephones by region, 1961 (thousands)')
+plt.tight_layout()
+plt.show()

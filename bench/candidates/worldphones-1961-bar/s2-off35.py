@@ -1,0 +1,12 @@
+# worldphones-1961-bar: candidate 'off35' (seed 2) — values off by 35 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+region = ['N.Amer', 'Europe', 'Asia', 'S.Amer', 'Oceania', 'Africa', 'Mid.Amer']
+phones = [107000, 6480, 30900, 42600, 17900, 39100, 42100]
+ax.bar([str(c) for c in region], phones)
+ax.set_xlabel('region')
+ax.set_ylabel('phones')
+ax.set_title('Telephones by region, 1961 (thousands)')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,12 @@
+# worldphones-1961-bar: candidate 'off8' (seed 3) — values off by 8 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+region = ['N.Amer', 'Europe', 'Asia', 'S.Amer', 'Oceania', 'Africa', 'Mid.Amer']
+phones = [73400, 50400, 2140, 10500, 6650, 5490, 9240]
+ax.bar([str(c) for c in region], phones)
+ax.set_xlabel('region')
+ax.set_ylabel('phones')
+ax.set_title('Telephones by region, 1961 (thousands)')
+plt.tight_layout()
+plt.show()

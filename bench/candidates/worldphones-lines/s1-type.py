@@ -1,0 +1,22 @@
+# worldphones-lines: candidate 'type' (seed 1) — off8 values drawn as a bar chart; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+import numpy as np
+
+fig, ax = plt.subplots(figsize=(8, 6))
+year = [1951, 1956, 1957, 1958, 1959, 1960, 1961]
+data = {
+    'N.Amer': [50200, 55200, 59900, 59700, 62600, 84500, 84500],
+    'Europe': [25100, 39200, 40400, 27500, 43100, 32300, 50400],
+    'Asia': [-6330, 9340, -1520, 3170, 1100, 1550, 17600],
+}
+x = np.arange(len(year))
+width = 0.8 / len(data)
+for i, (name, values) in enumerate(data.items()):
+    ax.bar(x + (i - (len(data) - 1) / 2) * width, values, width, label=name)
+ax.set_xticks(x)
+ax.set_xticklabels(year)
+ax.legend()
+ax.set_xlabel('year')
+ax.set_title('Telephones (thousands)')
+plt.tight_layout()
+plt.show()

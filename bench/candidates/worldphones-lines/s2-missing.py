@@ -1,0 +1,16 @@
+# worldphones-lines: candidate 'missing' (seed 2) — off8 values, the last series left out; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+year = [1951, 1956, 1957, 1958, 1959, 1960, 1961]
+data = {
+    'N.Amer': [49800, 56000, 58400, 73500, 64100, 70700, 71900],
+    'Europe': [17400, 37300, 23700, 42900, 32600, 45000, 51800],
+}
+for name, values in data.items():
+    ax.plot(year, values, marker='o', label=name)
+ax.legend()
+ax.set_xlabel('year')
+ax.set_title('Telephones (thousands)')
+plt.tight_layout()
+plt.show()

@@ -1,0 +1,17 @@
+# worldphones-lines: candidate 'off8' (seed 2) — values off by 8 % of the range on average; written by bench/candidates/generate.mjs
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 6))
+year = [1951, 1956, 1957, 1958, 1959, 1960, 1961]
+data = {
+    'N.Amer': [49800, 56000, 58400, 73500, 64100, 70700, 71900],
+    'Europe': [17400, 37300, 23700, 42900, 32600, 45000, 51800],
+    'Asia': [-3120, 726, 9460, 14900, 15800, 16100, 13000],
+}
+for name, values in data.items():
+    ax.plot(year, values, marker='o', label=name)
+ax.legend()
+ax.set_xlabel('year')
+ax.set_title('Telephones (thousands)')
+plt.tight_layout()
+plt.show()
