@@ -23,7 +23,7 @@ function numericAxisLines(axis: AxisReading, which: 'x' | 'y', drawnScale: strin
   if (axis.scale === 'log' && drawnScale !== 'log') out.push(`ax.set_${which}scale('log')`);
   if (axis.scale === 'linear' && drawnScale !== 'linear') out.push(`ax.set_${which}scale('linear')`);
   out.push(`ax.set_${which}lim(${num(axis.min)}, ${num(axis.max)})`);
-  const ticks = axis.ticks.map((t) => t.value).filter((v): v is number => typeof v === 'number' && v >= axis.min! && v <= axis.max!);
+  const ticks = axis.ticks.map((t) => t.value).filter((v): v is number => typeof v === "number" && v >= axis.min! && v <= axis.max!).sort((a, b) => a - b);
   if (ticks.length >= 2) out.push(`ax.set_${which}ticks(${list(ticks)})`);
   return out;
 }
