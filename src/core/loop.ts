@@ -306,24 +306,52 @@ async function refineNumbersStage(run: RunContext, best: Candidate, read: ReadSt
   return best;
 }
 
-/** What the data-space refinement needs from the run: renders scored against the original, what a program draws, its data's fit to the reading. */
-function dataSpaceCallbacks(run: RunContext, reading: Reading | undefined) {
-  const search = numericSearchCallbacks((code) => run.render(code), run.original);
+/**
+ * What the data-space refinement needs: renders scored against the original, what a program
+ * draws, and how close that is to the reading. `render` is the caller's (counted in its record);
+ * `counted` is told of every other program run.
+ */
+export function dataSpaceDeps(o: {
+  renderer: Renderer;
+  render: (code: string) => Promise<RenderResult>;
+  original: PreparedOriginal;
+  width: number;
+  height: number;
+  timeLimitMs: number;
+  reading?: Reading;
+  signal?: AbortSignal;
+  counted?: () => void;
+}) {
+  const search = numericSearchCallbacks(o.render, o.original);
+  const drawn = async (code: string) => {
+    o.counted?.();
+    return readDrawn(code, o.renderer, o.width, o.height, o.timeLimitMs, o.signal);
+  };
   return {
     score: search.evaluate,
     renderImage: search.renderImage,
-    original: run.original,
-    drawn: async (code: string) => {
-      run.record.renders++;
-      return readDrawn(code, run.renderer, run.width, run.height, run.opts.renderTimeLimitMs, run.signal);
-    },
+    original: o.original,
+    drawn,
     fit: async (code: string): Promise<DataFit | undefined> => {
-      if (!reading) return undefined;
-      run.record.renders++;
-      const d = await readDrawn(code, run.renderer, run.width, run.height, run.opts.renderTimeLimitMs, run.signal);
-      return d && drawnFit(d, reading);
+      if (!o.reading) return undefined;
+      const d = await drawn(code);
+      return d && drawnFit(d, o.reading);
     },
   };
+}
+
+function dataSpaceCallbacks(run: RunContext, reading: Reading | undefined) {
+  return dataSpaceDeps({
+    renderer: run.renderer,
+    render: (code) => run.render(code),
+    original: run.original,
+    width: run.width,
+    height: run.height,
+    timeLimitMs: run.opts.renderTimeLimitMs,
+    reading,
+    signal: run.signal,
+    counted: () => run.record.renders++,
+  });
 }
 
 // 6. answer ------------------------------------------------------------------------------------

@@ -148,10 +148,15 @@ export async function localSearch(c: SearchContext, renderImage: (p: string) => 
       const at = values.slice();
       const sig = new Uint32Array(w * h);
       const probes: View[] = [];
-      for (let b = 0; b < bits; b++) {
+      // the probe renders of a class are independent: issued at once (the renderer runs what it can in parallel)
+      const trials = Array.from({ length: bits }, (_, b) => {
         const trial = at.slice();
         cls.forEach((i, j) => { if (codes[j] & (1 << b)) trial[i] = clampValue(c, i, at[i] + PROBE * c.scale[i]); });
-        const p = await render(trial);
+        return trial;
+      });
+      const rendered = await Promise.all(trials.map((t) => render(t)));
+      for (let b = 0; b < bits; b++) {
+        const p = rendered[b];
         if (!p) break;
         probes.push(p.view);
         for (const q of changedPixels(base.rgba, p.view.rgba)) sig[q] |= 1 << b;
