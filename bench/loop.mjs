@@ -145,9 +145,13 @@ async function valuesRight(code, truth, renderer, chart) {
     const containers = ax.bars.filter((b) => b.bars.length);
     // one bar per category and series at most
     const got = new Map();
+    const usedSeries = new Set();
+    const barErr = (c, t) => c.bars.reduce((e, b, j) => e + Math.abs(b.value - (t.values[j] ?? 0)), 0);
     containers.forEach((c, k) => {
-      const si = seriesOf(c.label, k, containers.length);
+      let si = truth.series.length === 1 ? 0 : c.label ? nameIndex(truth.series.map((s) => s.name), c.label) : -1;
+      if (si < 0) si = truth.series.map((t, i) => i).filter((i) => !usedSeries.has(i)).sort((a, b) => barErr(c, truth.series[a]) - barErr(c, truth.series[b]))[0] ?? -1;
       if (si < 0) return;
+      usedSeries.add(si);
       const byPos = c.bars.map((b, j) => j).sort((a, b) => c.bars[a].centerPx - c.bars[b].centerPx);
       c.bars.forEach((b, j) => {
         let ci = -1;
@@ -170,14 +174,22 @@ async function valuesRight(code, truth, renderer, chart) {
   // lines: by x (numeric categories) else by order
   const lines = ax.xy.filter((s) => s.kind === 'line');
   const used = new Set();
+  const meanErr = (l, t) => t.values.reduce((e, v, i) => e + Math.abs((l.y[Math.min(i, l.y.length - 1)] ?? 0) - v), 0) / t.values.length;
   lines.forEach((l, k) => {
-    const si = seriesOf(l.label, k, lines.length);
+    let si = truth.series.length === 1 ? 0 : l.label ? nameIndex(truth.series.map((s) => s.name), l.label) : -1;
+    // a legend the program names otherwise: the series it is closest to
+    if (si < 0) si = truth.series.map((t, i) => i).filter((i) => !used.has(i)).sort((a, b) => meanErr(l, truth.series[a]) - meanErr(l, truth.series[b]))[0] ?? -1;
     if (si < 0 || used.has(si)) return;
     used.add(si);
     const t = truth.series[si];
+    const tx = truth.categories.map(Number);
+    const numericX = tx.every((v) => Number.isFinite(v));
+    const gap = numericX && tx.length > 1 ? Math.min(...tx.slice(1).map((v, i) => Math.abs(v - tx[i]))) : 0;
     t.values.forEach((v, i) => {
-      const xv = Number(truth.categories[i]);
-      let j = Number.isFinite(xv) ? l.x.findIndex((x) => Math.abs(x - xv) <= 0.3) : -1;
+      const xv = tx[i];
+      // the vertex nearest this x, within half the x spacing (a reader's x is read, not exact)
+      let j = -1;
+      if (numericX) l.x.forEach((x, k) => { if (Math.abs(x - xv) <= 0.45 * gap && (j < 0 || Math.abs(x - xv) < Math.abs(l.x[j] - xv))) j = k; });
       if (j < 0 && l.x.length === t.values.length) j = i;
       if (j >= 0 && ok(l.y[j], v, truth.range)) right++;
     });
@@ -227,7 +239,9 @@ for (const chart of manifest.charts) {
   results.push(row);
   console.log(`${chart.id}: best candidate ${row.bestCandidate}/${row.values} (model's ${row.bestModelCandidate}, selected ${row.selected} ${row.selectedRight}) → after ${row.after}/${row.values}; ${row.renders} renders, ${row.seconds} s${row.error ? ' ERROR ' + row.error : ''}`);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/loop-programs-' + chart.id + '.py'), outcome.summary?.program ?? '');
+  mkdirSync(join(ROOT, 'bench/results/loop-programs'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/loop-programs', chart.id + '.final.py'), outcome.summary?.program ?? '');
+  for (const c of cands) writeFileSync(join(ROOT, 'bench/results/loop-programs', `${chart.id}.${c.id}.py`), c.code ?? '');
 }
 await ocr.terminate?.();
 await renderer.dispose();

@@ -41,6 +41,14 @@ export function jumpToReading(program: string, drawn: Drawn, r: Reading): DataJu
   const lists = findNumberLists(program);
   const taken = new Set<number>();
   const set = new Map<NumericLiteral, number>();
+  /** Per literal: how close to the reading's value counts as there already (0.2 % of its axis' range). */
+  const near = new Map<NumericLiteral, number>();
+  const span = (a: Reading['x_axis']) => Math.abs((a.max ?? NaN) - (a.min ?? NaN));
+  const xTol = 0.002 * span(r.x_axis), yTol = 0.002 * span(r.y_axis);
+  const put = (l: NumericLiteral, v: number, tol: number) => {
+    set.set(l, v);
+    near.set(l, Number.isFinite(tol) ? tol : 0);
+  };
   let count = 0;
 
   // bars: each of the program's bars to the original's bar at the same place (centre and base, px)
@@ -72,7 +80,7 @@ export function jumpToReading(program: string, drawn: Drawn, r: Reading): DataJu
     progBars.forEach((p, i) => {
       const j = match[i];
       if (!p.lit || j < 0 || j >= barMarks.length || cost[i][j] >= FAR) return;
-      set.set(p.lit, barMarks[j].value);
+      put(p.lit, barMarks[j].value, p.horizontal ? xTol : yTol);
     });
   }
 
@@ -105,7 +113,7 @@ export function jumpToReading(program: string, drawn: Drawn, r: Reading): DataJu
     });
     if (!best) continue;
     usedSeries.add(best.s);
-    best.ys.forEach((y, i) => { if (y !== undefined) set.set(ly.literals[i], y); });
+    best.ys.forEach((y, i) => { if (y !== undefined) put(ly.literals[i], y, yTol); });
   }
 
   // scatters: the program's points to the reading's, one to one, least total distance in data space
@@ -126,13 +134,15 @@ export function jumpToReading(program: string, drawn: Drawn, r: Reading): DataJu
     prog.forEach((p, i) => {
       const q = readPts[match[i]];
       if (!q) return;
-      if (p.lx) set.set(p.lx, q.x);
-      if (p.ly) set.set(p.ly, q.y);
+      if (p.lx) put(p.lx, q.x, xTol);
+      if (p.ly) put(p.ly, q.y, yTol);
     });
   }
 
-  const changed = [...set.entries()].filter(([l, v]) => Math.abs(l.value - v) > 1e-12 * Math.max(1, Math.abs(v)));
-  if (changed.length === 0) return undefined;
+  if (set.size === 0) return undefined;
+  // values already where the reading puts them (to the digits they are written with) stay as written
+  const changed = [...set.entries()].filter(([l, v]) => Math.abs(v - l.value) > near.get(l)!);
+  if (changed.length === 0) return { program, moved: 0, drawn: count };
   const literals = changed.map(([l]) => l).sort((a, b) => a.start - b.start);
   const values = literals.map((l) => roundLike(set.get(l)!, l));
   return { program: withValues(program, literals, values), moved: changed.length, drawn: count };

@@ -94,7 +94,10 @@ export async function refineInDataSpace(q: DataSpaceRequest): Promise<DataSpaceR
     }
     // 2. values: each from its mark on the original, through the axis map
     const jump = drawnNow && jumpToReading(program, drawnNow, reading);
-    if (jump) {
+    if (jump && jump.moved === 0) {
+      jumped = true;
+      steps.push({ step: 'values from the reading', kept: false, detail: `the ${jump.drawn} values are where the reader's marks put them already` });
+    } else if (jump) {
       // one render to check, and what both programs draw: independent runs, issued at once
       const [s, fitBefore, fitAfter] = await Promise.all([q.score(jump.program), q.fit(program), q.fit(jump.program)]);
       used += 3;
