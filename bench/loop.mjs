@@ -172,7 +172,8 @@ async function valuesRight(code, truth, renderer, chart) {
     return { right, of: all };
   }
   // lines: by x (numeric categories) else by order
-  const lines = ax.xy.filter((s) => s.kind === 'line');
+  // (a line read as points — the reader types some line charts as scatters — has its values at its points)
+  const lines = ax.xy.some((s) => s.kind === 'line') ? ax.xy.filter((s) => s.kind === 'line') : ax.xy;
   const used = new Set();
   const meanErr = (l, t) => t.values.reduce((e, v, i) => e + Math.abs((l.y[Math.min(i, l.y.length - 1)] ?? 0) - v), 0) / t.values.length;
   lines.forEach((l, k) => {
@@ -200,6 +201,25 @@ async function valuesRight(code, truth, renderer, chart) {
 const fence = (code) => `Here is the program.\n\n\`\`\`python\n${code}\n\`\`\`\n`;
 
 const renderer = createPythonRenderer({ pythonPath: '/usr/bin/python3' });
+if (args.includes('--remeasure')) {
+  // values right again, from the programs a run saved (bench/results/loop-programs/): for a change
+  // of the measure only; the run's renders and seconds are kept
+  const prev = JSON.parse(readFileSync(join(ROOT, 'bench/results/loop.json'), 'utf8'));
+  const dir = join(ROOT, 'bench/results/loop-programs');
+  for (const row of prev.charts) {
+    const chart = manifest.charts.find((c) => c.id === row.id);
+    const truth = truthOf(chart);
+    for (const c of row.candidates) c.right = (await valuesRight(readFileSync(join(dir, `${row.id}.${c.id}.py`), 'utf8'), truth, renderer, chart)).right;
+    row.bestCandidate = Math.max(...row.candidates.map((c) => c.right));
+    row.bestModelCandidate = Math.max(...row.candidates.filter((c) => c.kind !== 'reader').map((c) => c.right));
+    row.selectedRight = row.candidates.find((c) => c.id === row.selected)?.right;
+    row.after = (await valuesRight(readFileSync(join(dir, `${row.id}.final.py`), 'utf8'), truth, renderer, chart)).right;
+    console.log(`${row.id}: best candidate ${row.bestCandidate}/${row.values} → after ${row.after}/${row.values}`);
+  }
+  writeSummary(prev.charts, prev.totalSeconds, prev.about);
+  await renderer.dispose();
+  process.exit(0);
+}
 const ocr = await createOcr();
 const results = [];
 const t0 = Date.now();
@@ -220,7 +240,7 @@ for (const chart of manifest.charts) {
   }
   const seconds = (Date.now() - started) / 1000;
   const row = { id: chart.id, type: chart.chart_type, seconds: Number(seconds.toFixed(1)), renders: outcome.record.renders, error: outcome.error };
-  const cands = outcome.record.candidates.filter((c) => c.source === 'generate' || c.source === 'reader');
+  const cands = outcome.record.candidates.filter((c) => (c.source === 'generate' || c.source === 'reader') && c.code);
   row.candidates = [];
   for (const c of cands) {
     const v = await valuesRight(c.code, truth, renderer, chart);
@@ -242,27 +262,33 @@ for (const chart of manifest.charts) {
   mkdirSync(join(ROOT, 'bench/results/loop-programs'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/loop-programs', chart.id + '.final.py'), outcome.summary?.program ?? '');
   for (const c of cands) writeFileSync(join(ROOT, 'bench/results/loop-programs', `${chart.id}.${c.id}.py`), c.code ?? '');
+  // the JSON as it stands after every chart (a long run stopped early keeps what it measured)
+  writeSummary(results, Math.round((Date.now() - t0) / 1000));
 }
 await ocr.terminate?.();
 await renderer.dispose();
-const sum = (k) => results.reduce((t, r) => t + (r[k] ?? 0), 0);
-const secs = results.map((r) => r.seconds).sort((a, b) => a - b);
-const summary = {
-  bench: 'loop',
-  about: 'derender() with DEFAULT_OPTIONS and rounds 0, CPython renderer, reader + OCR on, scripted model answering with 3 default-style candidates (off8/off20/off35, seed ' + seed + ')',
-  options: { ...DEFAULT_OPTIONS, rounds: 0 },
-  values: sum('values'),
-  withinBefore: sum('bestCandidate'),
-  withinBeforeModelOnly: sum('bestModelCandidate'),
-  withinAfter: sum('after'),
-  shareAfter: Number((sum('after') / Math.max(1, sum('values'))).toFixed(3)),
-  chartsWorseThanBestCandidate: results.filter((r) => (r.after ?? 0) < r.bestCandidate).map((r) => r.id),
-  secondsMedian: secs[secs.length >> 1],
-  secondsMax: secs[secs.length - 1],
-  rendersMedian: results.map((r) => r.renders).sort((a, b) => a - b)[results.length >> 1],
-  totalSeconds: Math.round((Date.now() - t0) / 1000),
-  charts: results,
-};
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/loop.json'), JSON.stringify(summary, null, 1) + '\n');
-console.log(JSON.stringify({ ...summary, charts: undefined }, null, 1));
+console.log(JSON.stringify({ ...writeSummary(results, Math.round((Date.now() - t0) / 1000)), charts: undefined }, null, 1));
+
+function writeSummary(results, totalSeconds, about) {
+  const sum = (k) => results.reduce((t, r) => t + (r[k] ?? 0), 0);
+  const secs = results.map((r) => r.seconds).sort((a, b) => a - b);
+  const summary = {
+    bench: 'loop',
+    about: about ?? 'derender() with DEFAULT_OPTIONS and rounds 0, CPython renderer, reader + OCR on, scripted model answering with 3 default-style candidates (off8/off20/off35, seed ' + seed + ')',
+    options: { ...DEFAULT_OPTIONS, rounds: 0 },
+    values: sum('values'),
+    withinBefore: sum('bestCandidate'),
+    withinBeforeModelOnly: sum('bestModelCandidate'),
+    withinAfter: sum('after'),
+    shareAfter: Number((sum('after') / Math.max(1, sum('values'))).toFixed(3)),
+    chartsWorseThanBestCandidate: results.filter((r) => (r.after ?? 0) < r.bestCandidate).map((r) => r.id),
+    secondsMedian: secs[secs.length >> 1],
+    secondsMax: secs[secs.length - 1],
+    rendersMedian: results.map((r) => r.renders).sort((a, b) => a - b)[results.length >> 1],
+    totalSeconds,
+    charts: results,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/loop.json'), JSON.stringify(summary, null, 1) + '\n');
+  return summary;
+}
