@@ -30,7 +30,7 @@ import { answerMessages, generateMessages, refineMessages } from './prompts';
 import type { RunRecord } from './runRecord';
 import { refineInDataSpace } from './refine/dataSpace';
 import { readDrawn } from './refine/drawn';
-import { drawnFit } from './refine/drawnFit';
+import { drawnFit, pieFit } from './refine/drawnFit';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
 import { dataFit, fitsWorse, type DataFit } from './dataFit';
 import { extractData } from './data';
@@ -334,6 +334,14 @@ export function dataSpaceDeps(o: {
     drawn,
     fit: async (code: string): Promise<DataFit | undefined> => {
       if (!o.reading) return undefined;
+      if (o.reading.chart_type === 'pie') {
+        o.counted?.();
+        try {
+          return pieFit((await extractData(code, o.renderer, o.signal, o.timeLimitMs)).tables, o.reading);
+        } catch {
+          return undefined;
+        }
+      }
       const d = await drawn(code);
       return d && drawnFit(d, o.reading);
     },

@@ -127,7 +127,8 @@ export async function refineInDataSpace(q: DataSpaceRequest): Promise<DataSpaceR
   used += polished.rendersUsed;
   steps.push({ step: 'polish', score: polished.score, kept: polished.program !== program, detail: `${polished.changes.length} values changed in ${polished.rendersUsed} renders (${polished.search} search)` });
 
-  if (!reading) {
+  // (a pie has no axes to align or marks to jump to, but its slices can still be compared with the reading's)
+  if (!q.reading) {
     return { program: polished.program, score: polished.score, rendersUsed: used, steps, search: polished.search, changes: polished.changes.length };
   }
   // 4. the most values right by the reading among the seed and the steps' programs

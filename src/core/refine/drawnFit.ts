@@ -6,6 +6,7 @@
  * in another order is compared where its bars are, not in the order its lists hold them.
  */
 import type { DataFit } from '../dataFit';
+import type { DataTable } from '../data';
 import type { Reading } from '../reader/types';
 import { dataAxes, type Drawn } from './drawn';
 
@@ -82,6 +83,25 @@ export function drawnFit(d: Drawn, r: Reading): DataFit | undefined {
     }
     if (bestOk) within++;
     sum += Number.isFinite(best) ? Math.min(best, 1) : 1;
+  }
+  return { within2pct: within, points: read.length, meanDistance: sum / read.length };
+}
+
+/** A pie's slices against the reading's, by label: shares of the whole within 2 points. */
+export function pieFit(tables: DataTable[], r: Reading): DataFit | undefined {
+  const pie = tables.find((t) => t.kind === 'pie');
+  const read = r.series[0]?.points ?? [];
+  if (!pie || read.length === 0) return undefined;
+  const norm = (s: string | number) => String(s).toLowerCase().replace(/[^a-z0-9]/g, '');
+  const readTotal = read.reduce((t, p) => t + p.y, 0);
+  const progTotal = pie.rows.reduce((t, row) => t + Number(row[1]), 0);
+  if (!(readTotal > 0) || !(progTotal > 0)) return undefined;
+  let within = 0, sum = 0;
+  for (const p of read) {
+    const row = pie.rows.find((q) => norm(q[0]) === norm(p.x));
+    const d = row ? Math.abs(Number(row[1]) / progTotal - p.y / readTotal) : 1;
+    if (d <= 0.02) within++;
+    sum += Math.min(1, d);
   }
   return { within2pct: within, points: read.length, meanDistance: sum / read.length };
 }
