@@ -14,7 +14,9 @@
 // to one with the true points, least total distance, since an image has no order of its points;
 // pie slices as shares of the whole, within 2 points).
 //
-//   npx tsc -p tsconfig.test.json && node bench/loop.mjs [--seed N] [--only ID[,ID…]]
+//   npx tsc -p tsconfig.test.json && node bench/loop.mjs [--seed N] [--only ID[,ID…] [--merge]] [--remeasure]
+//   --merge: keep the earlier rows of loop.json for the charts not run; --remeasure: values right again
+//   from the programs a run saved in bench/results/loop-programs/
 // Writes bench/results/loop.json.
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -270,6 +272,13 @@ await renderer.dispose();
 console.log(JSON.stringify({ ...writeSummary(results, Math.round((Date.now() - t0) / 1000)), charts: undefined }, null, 1));
 
 function writeSummary(results, totalSeconds, about) {
+  if (args.includes('--merge') && !args.includes('--remeasure')) {
+    // rows of an earlier run for the charts this run did not do (e.g. `--only A,B --merge` after a full run)
+    let prev = [];
+    try { prev = JSON.parse(readFileSync(join(ROOT, 'bench/results/loop.json'), 'utf8')).charts; } catch { /* none */ }
+    const order = manifest.charts.map((c) => c.id);
+    results = [...prev.filter((r) => !results.some((q) => q.id === r.id)), ...results].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  }
   const sum = (k) => results.reduce((t, r) => t + (r[k] ?? 0), 0);
   const secs = results.map((r) => r.seconds).sort((a, b) => a - b);
   const summary = {
