@@ -34,6 +34,12 @@ test('extractProgram accepts an unfenced program and an unterminated fence', () 
   assert.match(extractProgram('```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])').code, /plt\.plot/);
 });
 
+test('extractProgram takes a python block whose data lists run over many lines (100 values, ten a line)', () => {
+  const rows = Array.from({ length: 10 }, (_, r) => '    ' + Array.from({ length: 10 }, (_, c) => 1000 + r * 10 + c).join(', ') + ',').join('\n');
+  const code = `import matplotlib.pyplot as plt\n\nfig, ax = plt.subplots()\nflow = [\n${rows}\n]\nyears = list(range(1871, 1971))\nax.plot(years, flow)\n`;
+  assert.equal(extractProgram('Here is the program.\n\n```python\n' + code + '```\n').code.trim(), code.trim());
+});
+
 test('every prompt carries its purpose marker and the image', () => {
   const url = 'data:image/png;base64,AAAA';
   const g = generateMessages({ imageDataUrl: url, width: 800, height: 600, question: 'Q?', kind: 'chart' });

@@ -1,45 +1,46 @@
 /**
- * The RECODE loop: generate → render → critique → select → refine → answer.
+ * The RECODE loop: read → generate → render → critique and select → refine (model) → refine
+ * (numbers) → answer.
  *
- * `derender()` runs it for one image. The model and the renderer are injected; every stage is
- * reported as a RunEvent as it happens; an AbortSignal cancels at any point; everything is written
- * to a run record, also when the run fails.
+ * `derender()` runs it for one image, one named stage after another. The model and the renderer
+ * are injected; every stage is reported as a RunEvent as it happens; an AbortSignal cancels at any
+ * point; everything is written to a run record, also when the run fails.
  */
 import {
   DEFAULT_OPTIONS,
   ModelError,
   type Answer,
-  type CandidateInfo,
-  type CandidateSource,
   type ChatMessage,
   type DerenderOptions,
   type DerenderSummary,
   type ModelClient,
   type ModelCritique,
-  type ModelPurpose,
   type ModelReply,
   type RenderResult,
   type Renderer,
   type RgbaImage,
   type RunEvent,
   type Score,
-  type TokenUsage,
 } from './types';
-import { decodeImage, ImageError, toDataUrl } from './image';
+import { decodeImage, toDataUrl } from './image';
 import { prepareOriginal, scorePair, diffHeatmap, type PreparedOriginal } from './critic/pixelCritic';
 import { rankWithModel } from './critic/modelCritic';
-import { criticFor, criticRecord, pixelPart, scoreRender, type CriticScore } from './critic/critic';
-import { extractProgram, normaliseProgram, NoCodeError, oneLine } from './program';
+import { pixelPart } from './critic/critic';
+import { extractProgram, normaliseProgram, oneLine } from './program';
 import { answerMessages, generateMessages, refineMessages } from './prompts';
-import { newRunId, sha256, summariseMessages, type CandidateRecord, type RunRecord } from './runRecord';
-import { refineNumbers } from './refine/numeric';
+import type { RunRecord } from './runRecord';
+import { refineInDataSpace } from './refine/dataSpace';
+import { readDrawn } from './refine/drawn';
+import { drawnFit, pieFit } from './refine/drawnFit';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
-import { dataFit, fitsWorse } from './dataFit';
+import { dataFit, fitsWorse, type DataFit } from './dataFit';
 import { extractData } from './data';
 import type { Reading } from './reader/types';
 import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
-import { errorText } from './text';
 import type { Ocr } from './reader';
+import { Cancelled, errorText, publicInfo, renderProgram, RunContext, Unreadable, type Candidate } from './runContext';
+
+export { errorText, renderProgram } from './runContext';
 
 export interface DerenderInput {
   /** PNG or JPEG bytes. */
@@ -70,20 +71,7 @@ export interface RunOutcome {
   unreadable?: boolean;
 }
 
-/** With no model, an image the chart reader cannot read ends the run with this. */
-class Unreadable extends Error {}
-
-class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
-interface Candidate extends CandidateInfo {
-  png?: Uint8Array;
-  rgba?: RgbaImage;
-}
-
+/** The loop for one image: read → generate → render → critique and select → refine (model) → refine (numbers) → answer. */
 export async function derender(
   input: DerenderInput,
   deps: DerenderDeps,
@@ -92,361 +80,342 @@ export async function derender(
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
   const opts: DerenderOptions = { ...DEFAULT_OPTIONS, ...options };
-  const t0 = Date.now();
-  const runId = newRunId();
-  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
-  const renders = new Map<string, Uint8Array>();
-  const record: RunRecord = {
-    version: 1,
-    runId,
-    startedAt: new Date(t0).toISOString(),
-    status: 'running',
-    image: { name: input.imageName, width: 0, height: 0, sha256: sha256(input.image), bytes: input.image.length },
-    question: input.question,
-    options: opts,
-    model: deps.model?.description,
-    renderer: deps.renderer.name,
-    modelCalls: [],
-    candidates: [],
-    rounds: [],
-    usage,
-    renders: 0,
-  };
-  const emit = (e: RunEvent) => {
-    try {
-      onEvent(e);
-    } catch {
-      // a listener's failure must not break the run
-    }
-  };
+  const run = new RunContext({ ...input, model: deps.model, renderer: deps.renderer, opts, onEvent, signal });
   let read: ReadStage | undefined;
-  const finish = (status: RunRecord['status'], error?: string): RunOutcome => {
-    record.status = status;
-    record.finishedAt = new Date().toISOString();
-    if (error) record.error = error;
-    if (status !== 'finished') emit({ type: 'run-failed', error: error ?? status, cancelled: status === 'cancelled' });
-    return { record, error, cancelled: status === 'cancelled', renders, read };
-  };
-  const checkAbort = () => {
-    if (signal?.aborted) throw new Cancelled();
-  };
-
   try {
     checkValid(opts);
-    const image = decodeImage(input.image, input.imageName ?? 'the image');
-    record.image.width = image.width;
-    record.image.height = image.height;
-    emit({ type: 'run-started', runId, image: { width: image.width, height: image.height }, question: input.question, options: opts });
+    const image = run.open();
+    run.emit({ type: 'run-started', runId: run.runId, image: { width: image.width, height: image.height }, question: input.question, options: opts });
     if (!deps.model && !opts.reader) throw new ModelError('config', 'no model is configured; derendering needs a multimodal model');
-    const model = deps.model;
-    /** Refinement rounds with the model (none without one): numeric refinement and the answer come after them. */
-    const modelRounds = model ? opts.rounds : 0;
-    const original = prepareOriginal(image);
-    let critic = criticFor(original, undefined);
-    const criticScores: CriticScore[] = [];
     const imageDataUrl = toDataUrl(input.image);
-    const { width, height } = image;
-    let seq = 0;
-    const nextId = (source: CandidateSource) => `${source === 'generate' ? 'c' : source === 'refine' ? 'r' : 'n'}${++seq}`;
+    read = await readStage(run, image, deps.ocr);
+    const candidates = await generateStage(run, imageDataUrl, input.question, read);
+    const scored = await renderStage(run, candidates);
+    const selected = await selectStage(run, scored, imageDataUrl);
+    let best = await refineWithModelStage(run, selected.best, imageDataUrl, selected.critique);
+    best = await refineNumbersStage(run, best, read);
+    const answer = await answerStage(run, best, imageDataUrl, input.question);
+    return { summary: finishRun(run, best, answer), record: run.record, renders: run.renders, read };
+  } catch (e) {
+    if (e instanceof Cancelled || signal?.aborted) return failRun(run, read, 'cancelled', 'the run was cancelled');
+    if (e instanceof Unreadable) return { ...failRun(run, read, 'failed', e.message), unreadable: true };
+    return failRun(run, read, 'failed', errorText(e));
+  }
+}
 
-    const callModel = async (purpose: ModelPurpose, messages: ChatMessage[], n = 1, temperature?: number): Promise<ModelReply> => {
-      checkAbort();
-      if (!model) throw new ModelError('config', 'no model is configured');
-      const started = Date.now();
-      const entry: RunRecord['modelCalls'][number] = {
-        purpose,
-        startedAt: new Date(started).toISOString(),
-        durationMs: 0,
-        n,
-        temperature,
-        messages: summariseMessages(messages),
-      };
-      record.modelCalls.push(entry);
-      try {
-        const reply = await model.complete({ purpose, messages, n, temperature, signal });
-        entry.durationMs = Date.now() - started;
-        entry.replies = reply.texts;
-        entry.usage = reply.usage;
-        usage.promptTokens += reply.usage.promptTokens;
-        usage.completionTokens += reply.usage.completionTokens;
-        return reply;
-      } catch (e) {
-        entry.durationMs = Date.now() - started;
-        entry.error = errorText(e);
-        if (signal?.aborted) throw new Cancelled();
-        throw e;
-      }
-    };
+/** Refinement rounds with the model (none without one): the numeric refinement and the answer come after them. */
+const modelRounds = (run: RunContext) => (run.model ? run.opts.rounds : 0);
 
-    /** Renders and scores one candidate; failures are recorded on it, never thrown. */
-    const evaluate = async (c: Candidate): Promise<void> => {
-      const rec: CandidateRecord = { id: c.id, round: c.round, source: c.source, parentId: c.parentId, code: c.code };
-      record.candidates.push(rec);
-      checkAbort();
-      c.state = 'rendering';
-      const result = await renderProgram(deps.renderer, c.code!, width, height, opts.renderTimeLimitMs, signal);
-      record.renders++;
-      checkAbort();
-      rec.render = {
-        ok: result.ok,
-        durationMs: result.durationMs,
-        error: result.error,
-        errorKind: result.errorKind,
-        stdout: result.stdout ? result.stdout.slice(0, 4000) : undefined,
-        pngSha256: result.png ? sha256(result.png) : undefined,
-      };
-      c.renderMs = result.durationMs;
-      if (!result.ok || !result.png) {
-        c.state = 'failed';
-        c.error = result.error ?? 'the program drew nothing';
-        rec.error = c.error;
-        emit({ type: 'candidate-failed', candidateId: c.id, stage: 'render', error: c.error });
-        return;
-      }
-      c.png = result.png;
-      renders.set(c.id, result.png);
-      emit({ type: 'candidate-rendered', candidateId: c.id, png: result.png, renderMs: result.durationMs });
-      try {
-        c.rgba = decodeImage(result.png, `the render of ${c.id}`);
-      } catch (e) {
-        c.state = 'failed';
-        c.error = errorText(e);
-        rec.error = c.error;
-        emit({ type: 'candidate-failed', candidateId: c.id, stage: 'render', error: c.error });
-        return;
-      }
-      const s = scoreRender(critic, c.rgba, result.marks, c.source === 'reader');
-      criticScores.push(s);
-      record.critic = criticRecord(criticScores);
-      c.score = { score: s.score, parts: s.parts };
-      c.state = 'scored';
-      rec.score = c.score;
-      emit({ type: 'candidate-scored', candidateId: c.id, score: c.score });
-    };
+// 0. read: the built-in chart reader ---------------------------------------------------------
 
-    const addCandidate = (source: CandidateSource, round: number, reply: string, parentId?: string): Candidate => {
-      const c: Candidate = { id: nextId(source), round, source, parentId, state: 'generating' };
-      try {
-        c.code = normaliseProgram(extractProgram(reply).code);
-        emit({ type: 'candidate-generated', candidate: publicInfo(c) });
-      } catch (e) {
-        c.state = 'failed';
-        c.error = e instanceof NoCodeError ? e.message : errorText(e);
-        record.candidates.push({ id: c.id, round, source, parentId, error: c.error });
-        emit({ type: 'candidate-generated', candidate: publicInfo(c) });
-        emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error });
-      }
-      return c;
-    };
+/** The reading of the original (plot area, axes, marks), or undefined when the reader is off. */
+async function readStage(run: RunContext, image: RgbaImage, ocr?: Ocr): Promise<ReadStage | undefined> {
+  if (!run.opts.reader) return undefined;
+  run.emit({ type: 'stage', stage: 'read', round: 0, message: 'reading the chart: plot area, axes, text and marks' });
+  let read: ReadStage;
+  try {
+    read = await runReadStage(image, { signal: run.signal, ocr, promptText: !!run.model && run.opts.ocrText === undefined });
+  } catch (e) {
+    if (e instanceof ReadCancelled) throw new Cancelled();
+    throw e;
+  }
+  run.checkAbort();
+  run.record.reading = readRecord(read);
+  run.useReading(read.result);
+  if (read.result.ok) run.emit({ type: 'reading', reading: read.result.reading, overlayPng: read.overlayPng ?? new Uint8Array(), csv: read.csv ?? '' });
+  else run.emit({ type: 'reading-failed', reason: read.result.reason });
+  if (!run.model && !read.program) {
+    throw new Unreadable(`cannot read this chart: ${read.result.ok ? 'no program' : read.result.reason} (with no model configured, RECODE derenders with its chart reader alone)`);
+  }
+  return read;
+}
 
-    // 0. read: the built-in chart reader ------------------------------------------------------
-    if (opts.reader) {
-      emit({ type: 'stage', stage: 'read', round: 0, message: 'reading the chart: plot area, axes, text and marks' });
-      try {
-        read = await runReadStage(image, { signal, ocr: deps.ocr, promptText: !!model && opts.ocrText === undefined });
-      } catch (e) {
-        if (e instanceof ReadCancelled) throw new Cancelled();
-        throw e;
-      }
-      checkAbort();
-      record.reading = readRecord(read);
-      critic = criticFor(original, read.result);
-      if (critic.unread) emit({ type: 'log', level: 'info', message: `the critic compares pixels only: ${critic.unread}` });
-      if (read.result.ok) emit({ type: 'reading', reading: read.result.reading, overlayPng: read.overlayPng ?? new Uint8Array(), csv: read.csv ?? '' });
-      else emit({ type: 'reading-failed', reason: read.result.reason });
-      if (!model && !read.program) {
-        throw new Unreadable(`cannot read this chart: ${read.result.ok ? 'no program' : read.result.reason} (with no model configured, RECODE derenders with its chart reader alone)`);
-      }
-    }
+// 1. generate ----------------------------------------------------------------------------------
 
-    // 1. generate --------------------------------------------------------------------------
-    const candidates: Candidate[] = [];
-    if (model) {
-      emit({ type: 'stage', stage: 'generate', round: 0, message: `asking ${model.description} for ${opts.candidates} candidate programs` });
-      const gen = await callModel(
-        'generate',
-        generateMessages({ imageDataUrl, width, height, question: input.question, kind: opts.kind, ocrText: opts.ocrText ?? read?.promptText }),
-        opts.candidates,
-        opts.temperature,
-      );
-      candidates.push(...gen.texts.map((t) => addCandidate('generate', 0, t)));
-      // requests that failed while others worked: a failed candidate each, so nothing vanishes silently
-      for (const f of gen.failures ?? []) {
-        const c: Candidate = { id: nextId('generate'), round: 0, source: 'generate', state: 'failed', error: `the model request failed: ${f.message}` };
-        record.candidates.push({ id: c.id, round: 0, source: 'generate', error: c.error });
-        emit({ type: 'candidate-generated', candidate: publicInfo(c) });
-        emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error! });
-        candidates.push(c);
-      }
-      if (candidates.length === 0) throw new Error('the model returned no candidates');
-    }
-    // the reader's program joins the model's candidates (after them: a tie goes to the model's)
-    if (read?.program) {
-      const c: Candidate = { id: 'reader', round: 0, source: 'reader', code: normaliseProgram(read.program), state: 'generating' };
-      emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+/** The model's candidate programs, then the reader's (a tie goes to the model's). */
+async function generateStage(run: RunContext, imageDataUrl: string, question: string | undefined, read: ReadStage | undefined): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  const { opts, model } = run;
+  if (model) {
+    run.emit({ type: 'stage', stage: 'generate', round: 0, message: `asking ${model.description} for ${opts.candidates} candidate programs` });
+    const gen = await run.callModel(
+      'generate',
+      generateMessages({ imageDataUrl, width: run.width, height: run.height, question, kind: opts.kind, ocrText: opts.ocrText ?? read?.promptText }),
+      opts.candidates,
+      opts.temperature,
+    );
+    candidates.push(...gen.texts.map((t) => run.addCandidate('generate', 0, t)));
+    // requests that failed while others worked: a failed candidate each, so nothing vanishes silently
+    for (const f of gen.failures ?? []) {
+      const c: Candidate = { id: run.nextId('generate'), round: 0, source: 'generate', state: 'failed', error: `the model request failed: ${f.message}` };
+      run.record.candidates.push({ id: c.id, round: 0, source: 'generate', error: c.error });
+      run.emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+      run.emit({ type: 'candidate-failed', candidateId: c.id, stage: 'generate', error: c.error! });
       candidates.push(c);
     }
+    if (candidates.length === 0) throw new Error('the model returned no candidates');
+  }
+  if (read?.program) {
+    const c: Candidate = { id: 'reader', round: 0, source: 'reader', code: normaliseProgram(read.program), state: 'generating' };
+    run.emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+    candidates.push(c);
+  }
+  return candidates;
+}
 
-    // 2–3. render and critique ----------------------------------------------------------------
-    emit({ type: 'stage', stage: 'render', round: 0, message: `rendering ${candidates.filter((c) => c.code).length} candidates with ${deps.renderer.name}` });
-    for (const c of candidates) if (c.code) await evaluate(c);
-    const scored = candidates.filter((c) => c.state === 'scored');
-    if (scored.length === 0) {
-      const reasons = candidates.map((c) => `${c.id}: ${oneLine(c.error ?? 'failed', 160)}`).join('; ');
-      throw new Error(`no candidate program could be rendered (${reasons})`);
-    }
+// 2–3. render and critique -----------------------------------------------------------------------
 
-    // 4. select ------------------------------------------------------------------------------
-    emit({ type: 'stage', stage: 'critique', round: 0, message: 'comparing every render with the original' });
-    let best = pickBest(scored);
-    let critique: ModelCritique | undefined;
-    if (model && opts.modelCritic && scored.length > 1) {
-      const contenders = scored.filter((c) => best.score!.score - c.score!.score <= opts.nearTie);
-      if (contenders.length > 1 || opts.rounds > 0) {
-        const pool = contenders.length > 1 ? contenders : [best];
-        try {
-          critique = await rankWithModel(
-            (messages) => callModel('critic', messages, 1, 0),
-            imageDataUrl,
-            pool.map((c) => ({ id: c.id, dataUrl: toDataUrl(c.png!) })),
-          );
-          emit({ type: 'critique', critique });
-          const top = pool.find((c) => c.id === critique!.ranking[0]);
-          if (top) best = top;
-        } catch (e) {
-          if (e instanceof Cancelled) throw e;
-          emit({ type: 'log', level: 'warn', message: `model critic skipped: ${errorText(e)}` });
-        }
-      }
-    }
-    emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
-    record.rounds.push({ round: 0, bestCandidateId: best.id, bestScore: best.score!.score, improved: true });
-    emit({ type: 'round-finished', round: 0, bestCandidateId: best.id, bestScore: best.score!.score, improved: true });
+/** Every candidate rendered (concurrently) and scored by the critic; the scored ones. */
+async function renderStage(run: RunContext, candidates: Candidate[]): Promise<Candidate[]> {
+  const withCode = candidates.filter((c) => c.code);
+  run.emit({ type: 'stage', stage: 'render', round: 0, message: `rendering ${withCode.length} candidates with ${run.renderer.name}` });
+  await run.evaluate(withCode);
+  const scored = candidates.filter((c) => c.state === 'scored');
+  if (scored.length === 0) {
+    const reasons = candidates.map((c) => `${c.id}: ${oneLine(c.error ?? 'failed', 160)}`).join('; ');
+    throw new Error(`no candidate program could be rendered (${reasons})`);
+  }
+  return scored;
+}
 
-    // 5. refine with the model ------------------------------------------------------------------
-    for (let round = 1; model && round <= opts.rounds; round++) {
-      checkAbort();
-      emit({ type: 'stage', stage: 'refine', round, message: `round ${round}: asking for an improved program (score ${best.score!.score.toFixed(3)})` });
-      let improved = false;
+// 4. select ------------------------------------------------------------------------------------
+
+/** The most faithful candidate by the critic's score; near-ties ranked by the model critic when on. */
+async function selectStage(run: RunContext, scored: Candidate[], imageDataUrl: string): Promise<{ best: Candidate; critique?: ModelCritique }> {
+  const { opts, model } = run;
+  run.emit({ type: 'stage', stage: 'critique', round: 0, message: 'comparing every render with the original' });
+  let best = pickBest(scored);
+  let critique: ModelCritique | undefined;
+  if (model && opts.modelCritic && scored.length > 1) {
+    const contenders = scored.filter((c) => best.score!.score - c.score!.score <= opts.nearTie);
+    if (contenders.length > 1 || opts.rounds > 0) {
+      const pool = contenders.length > 1 ? contenders : [best];
       try {
-        const diff = diffHeatmap(original, best.rgba!);
-        const reply = await callModel(
-          'refine',
-          refineMessages({
-            originalDataUrl: imageDataUrl,
-            renderDataUrl: toDataUrl(best.png!),
-            diffDataUrl: toDataUrl(diff),
-            program: best.code!,
-            score: best.score!,
-            width,
-            height,
-            kind: opts.kind,
-            critiqueNotes: critique?.notes,
-          }),
-          1,
-          Math.min(opts.temperature, 0.4),
+        critique = await rankWithModel(
+          (messages) => run.callModel('critic', messages, 1, 0),
+          imageDataUrl,
+          pool.map((c) => ({ id: c.id, dataUrl: toDataUrl(c.png!) })),
         );
-        const c = addCandidate('refine', round, reply.texts[0] ?? '', best.id);
-        if (c.code) {
-          await evaluate(c);
-          if (c.state === 'scored' && c.score!.score > best.score!.score) {
-            best = c;
-            improved = true;
-            emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
-          }
-        }
+        run.emit({ type: 'critique', critique });
+        const top = pool.find((c) => c.id === critique!.ranking[0]);
+        if (top) best = top;
       } catch (e) {
         if (e instanceof Cancelled) throw e;
-        if (e instanceof ModelError && (e.kind === 'auth' || e.kind === 'not-found' || e.kind === 'config')) throw e;
-        emit({ type: 'log', level: 'warn', message: `refinement round ${round} failed: ${errorText(e)}` });
-      }
-      record.rounds.push({ round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
-      emit({ type: 'round-finished', round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
-    }
-
-    // 5b. numeric refinement of the data literals (no model) ---------------------------------
-    // (a render that already matches the original pixel for pixel has nothing left to tune)
-    if (opts.numericRefineBudget > 0 && best.score!.score < 0.995) {
-      checkAbort();
-      emit({ type: 'stage', stage: 'numeric', round: modelRounds + 1, message: `tuning the program's numbers (≤ ${opts.numericRefineBudget} renders)` });
-      const numeric = await refineNumbers({
-        program: best.code!,
-        startScore: pixelPart(best.score!),
-        budget: opts.numericRefineBudget,
-        signal,
-        ...numericSearchCallbacks(async (code) => {
-          const r = await renderProgram(deps.renderer, code, width, height, opts.renderTimeLimitMs, signal);
-          record.renders++;
-          return r;
-        }, original),
-      });
-      record.numeric = { search: numeric.search, rendersUsed: numeric.rendersUsed, startScore: pixelPart(best.score!), endScore: numeric.score, changes: numeric.changes.length };
-      checkAbort();
-      if (numeric.program !== best.code && numeric.score > pixelPart(best.score!)) {
-        const c: Candidate = { id: nextId('numeric'), round: modelRounds + 1, source: 'numeric', parentId: best.id, code: numeric.program, state: 'generating' };
-        emit({ type: 'candidate-generated', candidate: publicInfo(c) });
-        await evaluate(c);
-        let improved = c.state === 'scored' && c.score!.score > best.score!.score;
-        if (improved && read?.result.ok) {
-          const why = await refinedDataWorse(deps.renderer, best.code!, c.code!, read.result.reading, opts.renderTimeLimitMs, signal);
-          if (why) {
-            improved = false;
-            record.numeric!.kept = why;
-            emit({ type: 'log', level: 'info', message: `kept ${best.id}: ${why}` });
-          }
-        }
-        if (improved) {
-          best = c;
-          emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(original, best.rgba!) });
-        }
-        record.rounds.push({ round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
-        emit({ type: 'round-finished', round: modelRounds + 1, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+        run.emit({ type: 'log', level: 'warn', message: `model critic skipped: ${errorText(e)}` });
       }
     }
-    record.bestCandidateId = best.id;
-
-    // 6. answer ------------------------------------------------------------------------------
-    let answer: Answer | undefined;
-    if (input.question && !model) {
-      emit({ type: 'log', level: 'warn', message: 'questions need a model: with none configured, RECODE derenders the chart with its reader but does not answer' });
-    }
-    if (input.question && model) {
-      checkAbort();
-      emit({ type: 'stage', stage: 'answer', round: modelRounds + 1, message: 'computing the answer from the recovered program' });
-      answer = await computeAnswer({
-        question: input.question,
-        program: best.code!,
-        candidateId: best.id,
-        score: best.score!,
-        imageDataUrl,
-        renderer: deps.renderer,
-        timeLimitMs: opts.renderTimeLimitMs,
-        callModel: (messages) => callModel('answer', messages, 1, 0),
-        signal,
-      });
-      record.answer = answer;
-      emit({ type: 'answer', answer });
-    }
-
-    const summary: DerenderSummary = {
-      runId,
-      bestCandidateId: best.id,
-      program: best.code!,
-      score: best.score!,
-      answer,
-      usage,
-      renders: record.renders,
-      durationMs: Date.now() - t0,
-    };
-    record.status = 'finished';
-    record.finishedAt = new Date().toISOString();
-    emit({ type: 'run-finished', result: summary });
-    return { summary, record, renders, read };
-  } catch (e) {
-    if (e instanceof Cancelled || signal?.aborted) return finish('cancelled', 'the run was cancelled');
-    if (e instanceof Unreadable) return { ...finish('failed', e.message), unreadable: true };
-    return finish('failed', errorText(e));
   }
+  run.emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(run.original, best.rgba!) });
+  run.record.rounds.push({ round: 0, bestCandidateId: best.id, bestScore: best.score!.score, improved: true });
+  run.emit({ type: 'round-finished', round: 0, bestCandidateId: best.id, bestScore: best.score!.score, improved: true });
+  return { best, critique };
+}
+
+// 5. refine with the model -----------------------------------------------------------------------
+
+/** K rounds: the model sees the original, the best render and the diff; its program is kept only if it scores better. */
+async function refineWithModelStage(run: RunContext, best: Candidate, imageDataUrl: string, critique?: ModelCritique): Promise<Candidate> {
+  const { opts } = run;
+  for (let round = 1; run.model && round <= opts.rounds; round++) {
+    run.checkAbort();
+    run.emit({ type: 'stage', stage: 'refine', round, message: `round ${round}: asking for an improved program (score ${best.score!.score.toFixed(3)})` });
+    let improved = false;
+    try {
+      const reply = await run.callModel(
+        'refine',
+        refineMessages({
+          originalDataUrl: imageDataUrl,
+          renderDataUrl: toDataUrl(best.png!),
+          diffDataUrl: toDataUrl(diffHeatmap(run.original, best.rgba!)),
+          program: best.code!,
+          score: best.score!,
+          width: run.width,
+          height: run.height,
+          kind: opts.kind,
+          critiqueNotes: critique?.notes,
+        }),
+        1,
+        Math.min(opts.temperature, 0.4),
+      );
+      const c = run.addCandidate('refine', round, reply.texts[0] ?? '', best.id);
+      if (c.code) {
+        await run.evaluate([c]);
+        if (c.state === 'scored' && c.score!.score > best.score!.score) {
+          best = c;
+          improved = true;
+          run.emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(run.original, best.rgba!) });
+        }
+      }
+    } catch (e) {
+      if (e instanceof Cancelled) throw e;
+      if (e instanceof ModelError && (e.kind === 'auth' || e.kind === 'not-found' || e.kind === 'config')) throw e;
+      run.emit({ type: 'log', level: 'warn', message: `refinement round ${round} failed: ${errorText(e)}` });
+    }
+    run.record.rounds.push({ round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+    run.emit({ type: 'round-finished', round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+  }
+  return best;
+}
+
+// 5b. refine the numbers (no model) --------------------------------------------------------------
+
+/**
+ * Layout aligned with the reading, values from the reader's marks, then the render-compare polish
+ * (refineInDataSpace). The result replaces the best candidate when it has more values right by the
+ * reading, or as many and a better score (no reading: a better score).
+ */
+async function refineNumbersStage(run: RunContext, best: Candidate, read: ReadStage | undefined): Promise<Candidate> {
+  const { opts } = run;
+  // (a render that already matches the original pixel for pixel has nothing left to tune)
+  if (opts.numericRefineBudget <= 0 || best.score!.score >= 0.995) return best;
+  run.checkAbort();
+  const round = modelRounds(run) + 1;
+  const reading = read?.result.ok ? read.result.reading : undefined;
+  run.emit({ type: 'stage', stage: 'numeric', round, message: `tuning the program's layout and numbers (≤ ${opts.numericRefineBudget} renders)` });
+  const out = await refineInDataSpace({
+    program: best.code!,
+    // the search scores pixels: it starts from the pixel part of the critic's score
+    startScore: pixelPart(best.score!),
+    budget: opts.numericRefineBudget,
+    reading,
+    signal: run.signal,
+    ...dataSpaceCallbacks(run, reading),
+  });
+  run.record.numeric = {
+    search: out.search,
+    rendersUsed: out.rendersUsed,
+    startScore: pixelPart(best.score!),
+    endScore: out.score,
+    changes: out.changes,
+    steps: out.steps,
+    ...(out.seedFit ? { seedFit: out.seedFit } : {}),
+    ...(out.fit ? { fit: out.fit } : {}),
+  };
+  run.checkAbort();
+  if (out.program === best.code) return best;
+  const c: Candidate = { id: run.nextId('numeric'), round, source: 'numeric', parentId: best.id, code: out.program, state: 'generating' };
+  run.emit({ type: 'candidate-generated', candidate: publicInfo(c) });
+  await run.evaluate([c]);
+  const dataBetter = !!out.fit && !!out.seedFit && fitsWorse(out.seedFit, out.fit);
+  const dataWorse = !!out.fit && !!out.seedFit && fitsWorse(out.fit, out.seedFit);
+  const improved = c.state === 'scored' && !dataWorse && (dataBetter || c.score!.score > best.score!.score);
+  if (!improved && dataWorse) run.record.numeric.kept = `kept ${best.id}: the refined program is further from the reader's values`;
+  if (improved) {
+    best = c;
+    run.emit({ type: 'best-changed', candidateId: best.id, score: best.score!, diffPng: diffHeatmap(run.original, best.rgba!) });
+  }
+  run.record.rounds.push({ round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+  run.emit({ type: 'round-finished', round, bestCandidateId: best.id, bestScore: best.score!.score, improved });
+  return best;
+}
+
+/**
+ * What the data-space refinement needs: renders scored against the original, what a program
+ * draws, and how close that is to the reading. `render` is the caller's (counted in its record);
+ * `counted` is told of every other program run.
+ */
+export function dataSpaceDeps(o: {
+  renderer: Renderer;
+  render: (code: string) => Promise<RenderResult>;
+  original: PreparedOriginal;
+  width: number;
+  height: number;
+  timeLimitMs: number;
+  reading?: Reading;
+  signal?: AbortSignal;
+  counted?: () => void;
+}) {
+  const search = numericSearchCallbacks(o.render, o.original);
+  const drawn = async (code: string) => {
+    o.counted?.();
+    return readDrawn(code, o.renderer, o.width, o.height, o.timeLimitMs, o.signal);
+  };
+  return {
+    score: search.evaluate,
+    renderImage: search.renderImage,
+    original: o.original,
+    drawn,
+    fit: async (code: string): Promise<DataFit | undefined> => {
+      if (!o.reading) return undefined;
+      if (o.reading.chart_type === 'pie') {
+        o.counted?.();
+        try {
+          return pieFit((await extractData(code, o.renderer, o.signal, o.timeLimitMs)).tables, o.reading);
+        } catch {
+          return undefined;
+        }
+      }
+      const d = await drawn(code);
+      return d && drawnFit(d, o.reading);
+    },
+  };
+}
+
+function dataSpaceCallbacks(run: RunContext, reading: Reading | undefined) {
+  return dataSpaceDeps({
+    renderer: run.renderer,
+    render: (code) => run.render(code),
+    original: run.original,
+    width: run.width,
+    height: run.height,
+    timeLimitMs: run.opts.renderTimeLimitMs,
+    reading,
+    signal: run.signal,
+    counted: () => run.record.renders++,
+  });
+}
+
+// 6. answer ------------------------------------------------------------------------------------
+
+/** The model writes code over the recovered program's data; that code is run (no model: no answer). */
+async function answerStage(run: RunContext, best: Candidate, imageDataUrl: string, question: string | undefined): Promise<Answer | undefined> {
+  run.record.bestCandidateId = best.id;
+  if (!question) return undefined;
+  if (!run.model) {
+    run.emit({ type: 'log', level: 'warn', message: 'questions need a model: with none configured, RECODE derenders the chart with its reader but does not answer' });
+    return undefined;
+  }
+  run.checkAbort();
+  run.emit({ type: 'stage', stage: 'answer', round: modelRounds(run) + 1, message: 'computing the answer from the recovered program' });
+  const answer = await computeAnswer({
+    question,
+    program: best.code!,
+    candidateId: best.id,
+    score: best.score!,
+    imageDataUrl,
+    renderer: run.renderer,
+    timeLimitMs: run.opts.renderTimeLimitMs,
+    callModel: (messages) => run.callModel('answer', messages, 1, 0),
+    signal: run.signal,
+  });
+  run.record.answer = answer;
+  run.emit({ type: 'answer', answer });
+  return answer;
+}
+
+function finishRun(run: RunContext, best: Candidate, answer: Answer | undefined): DerenderSummary {
+  const summary: DerenderSummary = {
+    runId: run.runId,
+    bestCandidateId: best.id,
+    program: best.code!,
+    score: best.score!,
+    answer,
+    usage: run.usage,
+    renders: run.record.renders,
+    durationMs: Date.now() - run.t0,
+  };
+  run.record.status = 'finished';
+  run.record.finishedAt = new Date().toISOString();
+  run.emit({ type: 'run-finished', result: summary });
+  return summary;
+}
+
+function failRun(run: RunContext, read: ReadStage | undefined, status: RunRecord['status'], error: string): RunOutcome {
+  run.record.status = status;
+  run.record.finishedAt = new Date().toISOString();
+  run.record.error = error;
+  run.emit({ type: 'run-failed', error, cancelled: status === 'cancelled' });
+  return { record: run.record, error, cancelled: status === 'cancelled', renders: run.renders, read };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,18 +497,6 @@ function cutAtOutputLimit(answer: string): boolean {
   return chars >= DEFAULT_MAX_OUTPUT_BYTES;
 }
 
-/** Renders a program at the image's size. */
-export function renderProgram(
-  renderer: Renderer,
-  code: string,
-  width: number,
-  height: number,
-  timeLimitMs: number,
-  signal?: AbortSignal,
-): Promise<RenderResult> {
-  return renderer.render({ code, mode: 'figure', width, height, timeLimitMs }, signal);
-}
-
 export interface Comparison {
   score?: Score;
   render: RenderResult;
@@ -565,10 +522,6 @@ export async function compareProgram(
 
 function pickBest(cands: Candidate[]): Candidate {
   return cands.reduce((a, b) => (b.score!.score > a.score!.score ? b : a));
-}
-
-function publicInfo(c: Candidate): CandidateInfo {
-  return { id: c.id, round: c.round, source: c.source, parentId: c.parentId, code: c.code, state: c.state, error: c.error, score: c.score, renderMs: c.renderMs };
 }
 
 function checkValid(o: DerenderOptions): void {

@@ -170,7 +170,19 @@ export function programText(bytes: Uint8Array): string {
 function looksLikePython(code: string): boolean {
   const lines = code.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) return false;
-  const pyish = lines.filter((l) =>
+  // a line inside an open bracket continues the statement above it (a long data list written over
+  // many lines): it counts as that statement does
+  let depth = 0;
+  const inside = lines.map((l) => {
+    const open = depth > 0;
+    for (const ch of l.replace(/(['"])(?:\\.|(?!\1).)*\1/g, '').replace(/#.*$/, '')) {
+      if (ch === '(' || ch === '[' || ch === '{') depth++;
+      else if ((ch === ')' || ch === ']' || ch === '}') && depth > 0) depth--;
+    }
+    return open;
+  });
+  const pyish = lines.filter((l, i) =>
+    inside[i] ||
     /^\s*(import |from \S+ import |def |class |for |if |elif |else:|while |with |return\b|print\(|#|[A-Za-z_][\w.]*\s*(\[[^\]]*\])?\s*[+\-*/]?=|[A-Za-z_][\w.]*\()/.test(l),
   ).length;
   if (/[{};]\s*$/.test(lines[0]) && !lines[0].trim().startsWith('#')) return pyish / lines.length > 0.8;

@@ -4,6 +4,8 @@
  * small; the CLI writes the renders beside the record.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { DataSpaceStep } from './refine/dataSpace';
+import type { DataFit } from './dataFit';
 import type {
   Answer,
   CandidateSource,
@@ -67,7 +69,19 @@ export interface RunRecord {
   /** What the critic compared: data and pixels, or pixels alone and why (no reading of the original, no marks reported). */
   critic?: CriticRecord;
   /** The numeric refinement: which search ran, renders it used, scores before and after, values changed. */
-  numeric?: { search: 'local' | 'global' | 'none'; rendersUsed: number; startScore: number; endScore: number; changes: number; kept?: string };
+  numeric?: {
+    search: 'local' | 'global' | 'none';
+    rendersUsed: number;
+    startScore: number;
+    endScore: number;
+    changes: number;
+    kept?: string;
+    /** Layout, values from the reading, polish: what each did and whether it was kept. */
+    steps?: DataSpaceStep[];
+    /** Values within 2 % of the axis range by the reading, before and after. */
+    seedFit?: DataFit;
+    fit?: DataFit;
+  };
   bestCandidateId?: string;
   answer?: Answer;
   error?: string;
