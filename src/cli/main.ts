@@ -30,7 +30,7 @@ import { Progress } from './progress';
 import { packageRoot, packageVersion } from './paths';
 import { prepareCommand } from './prepare';
 import { registerEval } from './eval';
-import { registerRead, demoWithoutModel, noModelConfigured, noModelLines, withOcr, writeReadingFiles, ExitCodeError, EXIT_UNREADABLE } from './read';
+import { registerRead, demoWithoutModel, noModelConfigured, noModelLines, withOcr, ExitCodeError, EXIT_UNREADABLE } from './read';
 
 class CliError extends Error {}
 

@@ -10,12 +10,10 @@ import {
   DEFAULT_OPTIONS,
   ModelError,
   type Answer,
-  type ChatMessage,
   type DerenderOptions,
   type DerenderSummary,
   type ModelClient,
   type ModelCritique,
-  type ModelReply,
   type RenderResult,
   type Renderer,
   type RgbaImage,
@@ -26,21 +24,21 @@ import { decodeImage, toDataUrl } from './image';
 import { prepareOriginal, scorePair, diffHeatmap, type PreparedOriginal } from './critic/pixelCritic';
 import { rankWithModel } from './critic/modelCritic';
 import { pixelPart } from './critic/critic';
-import { extractProgram, normaliseProgram, oneLine } from './program';
-import { answerMessages, generateMessages, refineMessages } from './prompts';
+import { normaliseProgram, oneLine } from './program';
+import { generateMessages, refineMessages } from './prompts';
 import type { RunRecord } from './runRecord';
 import { refineInDataSpace } from './refine/dataSpace';
-import { readDrawn } from './refine/drawn';
-import { drawnFit, pieFit } from './refine/drawnFit';
-import { DEFAULT_MAX_OUTPUT_BYTES } from './render/harness';
-import { dataFit, fitsWorse, type DataFit } from './dataFit';
-import { extractData } from './data';
+import { fitsWorse } from './dataFit';
 import type { Reading } from './reader/types';
 import { runReadStage, readRecord, ReadCancelled, type ReadStage } from './read';
 import type { Ocr } from './reader';
 import { Cancelled, errorText, publicInfo, renderProgram, RunContext, Unreadable, type Candidate } from './runContext';
 
 export { errorText, renderProgram } from './runContext';
+export { computeAnswer, type AnswerRequest } from './answer';
+export { dataSpaceDeps, numericSearchCallbacks } from './refine/loopDeps';
+import { dataSpaceDeps } from './refine/loopDeps';
+import { computeAnswer } from './answer';
 
 export interface DerenderInput {
   /** PNG or JPEG bytes. */
@@ -309,48 +307,6 @@ async function refineNumbersStage(run: RunContext, best: Candidate, read: ReadSt
   return best;
 }
 
-/**
- * What the data-space refinement needs: renders scored against the original, what a program
- * draws, and how close that is to the reading. `render` is the caller's (counted in its record);
- * `counted` is told of every other program run.
- */
-export function dataSpaceDeps(o: {
-  renderer: Renderer;
-  render: (code: string) => Promise<RenderResult>;
-  original: PreparedOriginal;
-  width: number;
-  height: number;
-  timeLimitMs: number;
-  reading?: Reading;
-  signal?: AbortSignal;
-  counted?: () => void;
-}) {
-  const search = numericSearchCallbacks(o.render, o.original);
-  const drawn = async (code: string) => {
-    o.counted?.();
-    return readDrawn(code, o.renderer, o.width, o.height, o.timeLimitMs, o.signal);
-  };
-  return {
-    score: search.evaluate,
-    renderImage: search.renderImage,
-    original: o.original,
-    drawn,
-    fit: async (code: string): Promise<DataFit | undefined> => {
-      if (!o.reading) return undefined;
-      if (o.reading.chart_type === 'pie') {
-        o.counted?.();
-        try {
-          return pieFit((await extractData(code, o.renderer, o.signal, o.timeLimitMs)).tables, o.reading);
-        } catch {
-          return undefined;
-        }
-      }
-      const d = await drawn(code);
-      return d && drawnFit(d, o.reading);
-    },
-  };
-}
-
 function dataSpaceCallbacks(run: RunContext, reading: Reading | undefined) {
   return dataSpaceDeps({
     renderer: run.renderer,
@@ -420,83 +376,6 @@ function failRun(run: RunContext, read: ReadStage | undefined, status: RunRecord
 
 // ---------------------------------------------------------------------------------------------
 
-export interface AnswerRequest {
-  question: string;
-  program: string;
-  candidateId: string;
-  score: Score;
-  imageDataUrl: string;
-  renderer: Renderer;
-  timeLimitMs: number;
-  callModel: (messages: ChatMessage[]) => Promise<ModelReply>;
-  signal?: AbortSignal;
-}
-
-/**
- * Asks the model for code that computes the answer from the program's data, runs program + code,
- * and returns the computed value. A computation that fails gets one more try with its error; if
- * that fails too the answer is the model's own words, marked as not computed.
- */
-export async function computeAnswer(r: AnswerRequest): Promise<Answer> {
-  let previousError: string | undefined;
-  let lastExplanation: string | undefined;
-  let lastComputation = '';
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const reply = await r.callModel(answerMessages({ question: r.question, program: r.program, imageDataUrl: r.imageDataUrl, previousError }));
-    const text = reply.texts[0] ?? '';
-    lastExplanation = /Explanation:\s*(.+)/i.exec(text)?.[1]?.trim();
-    let computation: string;
-    try {
-      computation = extractProgram(text, 'any').code;
-    } catch (e) {
-      previousError = errorText(e);
-      continue;
-    }
-    lastComputation = computation;
-    const run = await r.renderer.render(
-      { code: `${r.program.trimEnd()}\n\n# --- answer computation ---\n${computation}\n`, mode: 'script', width: 100, height: 100, timeLimitMs: r.timeLimitMs },
-      r.signal,
-    );
-    if (r.signal?.aborted) throw new Cancelled();
-    if (run.ok && run.answer !== undefined) {
-      return {
-        question: r.question,
-        value: run.answer,
-        computed: true,
-        computation,
-        programCandidateId: r.candidateId,
-        score: r.score,
-        explanation: lastExplanation,
-        ...(cutAtOutputLimit(run.answer) ? { truncatedAt: DEFAULT_MAX_OUTPUT_BYTES } : {}),
-      };
-    }
-    previousError = run.ok ? 'the code ran but did not set a variable named `answer`' : `${run.error ?? 'it failed'}\n${run.traceback ?? ''}`.trim();
-  }
-  return {
-    question: r.question,
-    value: lastExplanation ?? '(no answer could be computed)',
-    computed: false,
-    computation: lastComputation,
-    programCandidateId: r.candidateId,
-    score: r.score,
-    explanation: `The computation failed: ${oneLine(previousError ?? 'unknown error', 300)}`,
-  };
-}
-
-/**
- * True when a computed answer is as long as the harness lets one be (it keeps the first
- * DEFAULT_MAX_OUTPUT_BYTES characters of `str(answer)`): what was computed was longer, or exactly that long.
- */
-function cutAtOutputLimit(answer: string): boolean {
-  if (answer.length < DEFAULT_MAX_OUTPUT_BYTES) return false;
-  let chars = 0; // Python counts code points
-  for (let i = 0; i < answer.length; i++) {
-    const c = answer.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff) chars++;
-  }
-  return chars >= DEFAULT_MAX_OUTPUT_BYTES;
-}
-
 export interface Comparison {
   score?: Score;
   render: RenderResult;
@@ -533,58 +412,4 @@ function checkValid(o: DerenderOptions): void {
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad('temperature must be between 0 and 2');
   if (!(o.renderTimeLimitMs >= 100)) bad('the render time limit must be at least 0.1 s');
   if (!Number.isInteger(o.numericRefineBudget) || o.numericRefineBudget < 0) bad('numericRefineBudget must be a non-negative integer');
-}
-
-/**
- * What `refineNumbers` needs to run its local search (many values per render, scatter and line
- * jumps): the render as an image and the prepared original, besides the scalar score. The same
- * callbacks the refinement bench gives it, so the bench measures the search users run.
- */
-export function numericSearchCallbacks(
-  render: (code: string) => Promise<RenderResult>,
-  original: PreparedOriginal,
-): { evaluate: (code: string) => Promise<number | undefined>; renderImage: (code: string) => Promise<RgbaImage | undefined>; original: PreparedOriginal } {
-  const renderImage = async (code: string): Promise<RgbaImage | undefined> => {
-    const r = await render(code);
-    if (!r.ok || !r.png) return undefined;
-    try {
-      return decodeImage(r.png);
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    evaluate: async (code) => {
-      const img = await renderImage(code);
-      return img ? scorePair(original, img).score : undefined;
-    },
-    renderImage,
-    original,
-  };
-}
-
-/**
- * Never worse than the seed, in data: compares the seed's and the refined program's data (run and
- * read back, `extractData`) with the reader's values on the original. Returns why the seed is kept
- * when the refined program is further from the reading, else undefined (also when either program's
- * data cannot be read back or compared: the pixels decide then).
- */
-export async function refinedDataWorse(
-  renderer: Renderer,
-  seed: string,
-  refined: string,
-  reading: Reading,
-  timeLimitMs: number,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  let s, r;
-  try {
-    s = dataFit((await extractData(seed, renderer, signal, timeLimitMs)).tables, reading);
-    r = dataFit((await extractData(refined, renderer, signal, timeLimitMs)).tables, reading);
-  } catch {
-    return undefined;
-  }
-  if (!s || !r || !fitsWorse(r, s)) return undefined;
-  const pct = (f: typeof s) => `${f.within2pct} of ${f.points} read values within 2 % of the axis range, mean distance ${(100 * f.meanDistance).toFixed(1)} %`;
-  return `the numerically refined program matches the pixels better but the data the reader read worse (${pct(r)}, its seed ${pct(s)})`;
 }

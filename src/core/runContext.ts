@@ -18,7 +18,7 @@ import {
   type RunEvent,
   type TokenUsage,
 } from './types';
-import { decodeImage, ImageError } from './image';
+import { decodeImage } from './image';
 import { prepareOriginal, type PreparedOriginal } from './critic/pixelCritic';
 import { criticFor, criticRecord, scoreRender, type Critic, type CriticScore } from './critic/critic';
 import { errorText } from './text';

@@ -6,7 +6,7 @@
  */
 import type { RgbaImage } from '../types';
 import { inkMask } from './palette';
-import { clamp01, colourDist, near, type Rgb } from './metrics';
+import { clamp01, near, type Rgb } from './metrics';
 
 /** The plot area of an image on a working canvas, and which of its sides were actually seen. */
 export interface PlotBox {

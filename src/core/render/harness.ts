@@ -31,7 +31,8 @@
  */
 /// <reference path="./pyText.d.ts" />
 import harnessSource from './harness.py';
-import type { DrawnArtist, DrawnAxes, RenderErrorKind, RenderResult } from '../types';
+import { RENDER_ERROR_KINDS, type DrawnArtist, type DrawnAxes, type RenderErrorKind, type RenderResult } from '../types';
+import { crc32 } from '../png';
 
 /** One program for the harness (the JSON that `run` takes). */
 export interface HarnessJob {
@@ -69,16 +70,7 @@ export interface HarnessReply {
 export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-const KINDS: ReadonlySet<string> = new Set<RenderErrorKind>([
-  'timeout',
-  'python',
-  'no-figure',
-  'missing-package',
-  'limit',
-  'forbidden',
-  'cancelled',
-  'internal',
-]);
+const KINDS: ReadonlySet<string> = new Set<string>(RENDER_ERROR_KINDS);
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = (() => {
@@ -179,22 +171,6 @@ export function parseMarks(v: unknown): DrawnAxes[] | undefined {
     out.push({ box, xscale: str(o.xscale, 20), yscale: str(o.yscale, 20), xlim, ylim, xticks: ticks(o.xticks), yticks: ticks(o.yticks), artists });
   }
   return out;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array, from: number, to: number): number {
-  let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**

@@ -14,7 +14,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { HarnessJob } from './harness';
 import type { RendererToWorker, WorkerToRenderer } from './pyodideWorkerMessages';
 import {
   OutputSink,
@@ -29,7 +28,6 @@ import {
   SNAPSHOT_IMPORTS,
   type HarnessSession,
   type PyodideLike,
-  type SessionReply,
 } from './pyodideSession';
 
 export interface WorkerInit {
