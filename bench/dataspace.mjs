@@ -9,6 +9,9 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitPyText } from '../scripts/py-text.mjs';
+
+emitPyText(); // out/…/harness.py.js: the harness source for the tsc build
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
