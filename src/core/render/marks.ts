@@ -17,6 +17,7 @@ export function parseMarks(v: unknown): DrawnAxes[] | undefined {
   const ticks = (x: unknown): [number, string][] => (Array.isArray(x) ? x.slice(0, 200).filter((t) => Array.isArray(t) && finite(t[0])).map((t) => [t[0] as number, str(t[1], 100)]) : []);
   const WIDTH = { bar: 8, line: 4, points: 4, slice: 3 } as const;
   let total = 0;
+  let texts = 0;
   const out: DrawnAxes[] = [];
   for (const a of v) {
     if (typeof a !== 'object' || a === null) return undefined;
@@ -36,12 +37,15 @@ export function parseMarks(v: unknown): DrawnAxes[] | undefined {
       const items = d.items.filter((r): r is number[] => Array.isArray(r) && r.length === WIDTH[kind] && r.every(finite)).map((r) => r.slice());
       total += items.length;
       if (total > 20_000) return undefined;
+      const labels = Array.isArray(d.labels) ? d.labels.slice(0, 2000).map((l) => str(l)) : undefined;
+      texts += labels?.length ?? 0;
+      if (texts > 20_000) return undefined;
       const colour = Array.isArray(d.color) && d.color.length === 3 && d.color.every(finite) ? (d.color.map((c) => Math.max(0, Math.min(255, Math.round(c)))) as [number, number, number]) : undefined;
       artists.push({
         kind,
         orientation: d.orientation === 'horizontal' ? 'horizontal' : kind === 'bar' ? 'vertical' : undefined,
         label: str(d.label),
-        labels: Array.isArray(d.labels) ? d.labels.slice(0, 2000).map((l) => str(l)) : undefined,
+        labels,
         color: colour,
         marker: typeof d.marker === 'string' ? d.marker.slice(0, 20) : undefined,
         items,
