@@ -112,6 +112,51 @@ function finishedState(): PanelState {
   };
 }
 
+test('a render-result carries where the marks were drawn; a malformed marks report is dropped, the render kept', () => {
+  const marks = [
+    {
+      box: [80, 48, 480, 300],
+      xscale: 'linear',
+      yscale: 'log',
+      xlim: [-0.5, 1.5],
+      ylim: [1, 1000],
+      xticks: [[0, 'a'], [1, 'b']],
+      yticks: [[1, '10^0'], [1000, '10^3']],
+      artists: [{ kind: 'points', label: 'p', color: [44, 160, 44], marker: 'o', items: [[0, 10, 160, 250], [1, 900, 400, 60]] }],
+    },
+  ];
+  const ok = parseWebviewMessage({ type: 'render-result', jobId: 'j1', result: { ok: true, png: PNG_B64, stdout: '', marks, durationMs: 9 } });
+  assert.ok(ok.ok && ok.message.type === 'render-result', ok.ok ? '' : ok.error);
+  const got = ok.message.result.marks;
+  assert.equal(got?.length, 1);
+  assert.equal(got?.[0].yscale, 'log');
+  assert.deepEqual(got?.[0].artists[0].items, [[0, 10, 160, 250], [1, 900, 400, 60]]);
+  assert.deepEqual(got?.[0].artists[0].color, [44, 160, 44]);
+  const bad: unknown[] = [
+    'marks',
+    42,
+    [{ ...marks[0], box: [0, 0, 1] }],
+    [{ ...marks[0], ylim: [1, 'x'] }],
+    [{ ...marks[0], artists: {} }],
+    Array.from({ length: 9 }, () => marks[0]),
+    [{ ...marks[0], artists: [{ kind: 'bar', label: '', items: Array.from({ length: 20_001 }, () => [0, 0, 1, 1, 0, 0, 1, 1]) }] }],
+  ];
+  for (const m of bad) {
+    const r = parseWebviewMessage({ type: 'render-result', jobId: 'j2', result: { ok: true, png: PNG_B64, stdout: 'kept', marks: m, durationMs: 9 } });
+    assert.ok(r.ok && r.message.type === 'render-result', `the render is kept with marks ${JSON.stringify(m).slice(0, 60)}: ${r.ok ? '' : r.error}`);
+    assert.equal(r.message.result.marks, undefined);
+    assert.equal(r.message.result.png, PNG_B64);
+    assert.equal(r.message.result.stdout, 'kept');
+  }
+  // prototype tricks: the report is rebuilt from its known fields only
+  const raw = JSON.parse(`{"type":"render-result","jobId":"j3","result":{"ok":true,"stdout":"","durationMs":1,"marks":[${JSON.stringify(marks[0]).replace('{', '{"__proto__":{"polluted":true},')}]}}`);
+  const p = parseWebviewMessage(raw);
+  assert.ok(p.ok && p.message.type === 'render-result', p.ok ? '' : p.error);
+  const first = p.message.result.marks?.[0] as unknown as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(first), Object.prototype);
+  assert.equal(first.polluted, undefined);
+});
+
 test('a saved panel state is checked before a restored panel uses it', () => {
   assert.ok(parsePanelState(JSON.parse(JSON.stringify(finishedState()))).ok);
   const bad: [Partial<PanelState> | Record<string, unknown>, RegExp][] = [

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRenderReply, pngSize } from '../src/core/render/replyCheck';
-import { plainResourceUrl } from '../webview-ui/src/workerMessages';
+import { plainResourceUrl, toWire } from '../webview-ui/src/workerMessages';
 import { WebviewRenderer } from '../src/extension/webviewRenderer';
-import type { HostMessage } from '../src/shared/protocol';
+import { parseWebviewMessage, type HostMessage } from '../src/shared/protocol';
+import { parseHarnessReply, toRenderResult } from '../src/core/render/harness';
 import { FIXTURES } from './support/paths';
 
 const png = new Uint8Array(readFileSync(join(FIXTURES, 'fivebars.png')));
@@ -88,4 +89,83 @@ test('the panel worker file proxy: only plain paths', () => {
   for (const bad of ['..%2F..%2Fsecret', '..%2f..%2fsecret', '%2e%2e/secret', '..%5Csecret', '..\\secret', '%252e%252e%252fsecret', '../secret', './x', 'a?b', 'a#b', 'a%00b']) {
     assert.equal(plainResourceUrl(base + bad), false, bad);
   }
+});
+
+// Where the marks were drawn (issue 12): the critic's data part needs them from every renderer,
+// Pyodide ones included; the report is data from the sandbox, checked by parseMarks at each boundary.
+const MARKS = [
+  {
+    box: [80, 48, 480, 300],
+    xscale: 'linear',
+    yscale: 'linear',
+    xlim: [-0.5, 2.5],
+    ylim: [0, 10.5],
+    xticks: [[0, 'a'], [1, 'b'], [2, 'c']],
+    yticks: [[0, '0'], [5, '5'], [10, '10']],
+    artists: [
+      { kind: 'bar', orientation: 'vertical', label: 'count', color: [31, 119, 180], items: [[-0.4, 0, 0.8, 3, 96, 262, 128, 86], [0.6, 0, 0.8, 10, 256, 62, 128, 286], [1.6, 0, 0.8, 7, 416, 148, 128, 200]] },
+      { kind: 'line', label: 'trend', color: [255, 127, 14], marker: 'o', items: [[0, 3, 160, 262], [1, 10, 320, 62], [2, 7, 480, 148]] },
+    ],
+  },
+];
+
+test('marks reported with a figure pass the check (rebuilt); malformed ones are dropped and the render kept', () => {
+  const { width, height } = size as { width: number; height: number };
+  const ok = checkRenderReply({ ok: true, png, stdout: '', marks: MARKS }, figure(width, height), 5);
+  assert.equal(ok.ok, true);
+  assert.equal(ok.marks?.length, 1);
+  assert.deepEqual(ok.marks?.[0].box, [80, 48, 480, 300]);
+  assert.deepEqual(ok.marks?.[0].artists.map((a) => [a.kind, a.items.length]), [['bar', 3], ['line', 3]]);
+  assert.notEqual(ok.marks?.[0].box, MARKS[0].box, 'rebuilt, not the sandbox’s own arrays');
+  const hostile: unknown[] = [
+    'marks',
+    { length: 1 },
+    [{ ...MARKS[0], box: [0, 0, Infinity, 1] }],
+    [{ ...MARKS[0], xlim: [0, NaN] }],
+    [{ ...MARKS[0], artists: 'many' }],
+    Array.from({ length: 9 }, () => MARKS[0]),
+    [{ ...MARKS[0], artists: [{ kind: 'points', label: '', items: Array.from({ length: 20_001 }, (_, i) => [i, i, i, i]) }] }],
+  ];
+  for (const marks of hostile) {
+    const r = checkRenderReply({ ok: true, png, stdout: '', marks }, figure(width, height), 5);
+    assert.equal(r.ok, true, 'the render is kept');
+    assert.equal(r.png?.length, png.length);
+    assert.equal(r.marks, undefined, `dropped: ${JSON.stringify(marks).slice(0, 60)}`);
+  }
+  const polluted = checkRenderReply({ ok: true, png, stdout: '', marks: JSON.parse(`[${JSON.stringify(MARKS[0]).replace('{', '{"__proto__":{"polluted":1},')}]`) }, figure(width, height), 5);
+  assert.equal(polluted.marks?.length, 1);
+  assert.equal(Object.getPrototypeOf(polluted.marks?.[0]), Object.prototype);
+  assert.equal((polluted.marks?.[0] as unknown as Record<string, unknown>).polluted, undefined);
+  // no figure, no marks: a script's reply or a failed render carries none
+  assert.equal(checkRenderReply({ ok: true, stdout: '', marks: MARKS }, { mode: 'script', width, height }, 5).marks, undefined);
+  assert.equal(checkRenderReply({ ok: false, stdout: '', error: 'x', marks: MARKS }, figure(width, height), 5).marks, undefined);
+});
+
+test('the Node Pyodide path: a harness reply with marks keeps them through toRenderResult and the host check', () => {
+  const { width, height } = size as { width: number; height: number };
+  const reply = parseHarnessReply(JSON.stringify({ ok: true, stdout: '', png_b64: Buffer.from(png).toString('base64'), marks: MARKS }));
+  // what pyodideRenderer does with a worker's reply
+  const r = checkRenderReply(toRenderResult(reply, 0), { mode: 'figure', width, height }, 7);
+  assert.equal(r.ok, true, r.error);
+  assert.equal(r.marks?.[0].artists[0].items.length, 3);
+  assert.deepEqual(r.marks?.[0].artists[1].color, [255, 127, 14]);
+});
+
+test('the extension path: marks cross the panel worker check, the protocol and the host check', async () => {
+  const { width, height } = size as { width: number; height: number };
+  const posted: HostMessage[] = [];
+  const r = new WebviewRenderer((m) => posted.push(m));
+  const p = r.render({ code: 'x', mode: 'figure', width, height, timeLimitMs: 1000 });
+  const jobId = (posted[0] as Extract<HostMessage, { type: 'render' }>).jobId;
+  // the panel's worker result as the page turns it into a 'render-result', sent as JSON through the protocol
+  const wire = toWire({ ok: true, png, stdout: '', marks: MARKS as never, durationMs: 3 }, { code: 'x', mode: 'figure', width, height, timeLimitMs: 1000 });
+  assert.equal(wire.marks?.length, 1, 'the page keeps the worker’s marks');
+  const parsed = parseWebviewMessage(JSON.parse(JSON.stringify({ type: 'render-result', jobId, result: wire })));
+  assert.ok(parsed.ok && parsed.message.type === 'render-result', parsed.ok ? '' : parsed.error);
+  r.onResult(parsed.message.jobId, parsed.message.result);
+  const got = await p;
+  assert.equal(got.ok, true, got.error);
+  assert.equal(got.marks?.length, 1);
+  assert.deepEqual(got.marks?.[0].artists.map((a) => a.kind), ['bar', 'line']);
+  await r.dispose();
 });

@@ -17,6 +17,7 @@
 
 import * as z from 'zod/mini';
 import { RENDER_ERROR_KINDS } from '../core/types';
+import { parseMarks } from '../core/render/marks';
 import { isPlainObject } from './plainObject';
 import { LIMITS, arr, b64, bool, code, id, num, obj, oneOf, output, parseWith, resourceUrl, text, str, type Parsed } from './schema';
 import {
@@ -124,6 +125,12 @@ export type HostMessage = MessageOf<typeof HOST_MESSAGES>;
 // Panel → host
 // ---------------------------------------------------------------------------------------------
 
+/** A marks report, as parseMarks (marks.ts) rebuilds it; anything malformed becomes undefined. */
+const marksReport = z.pipe(
+  z.unknown(),
+  z.transform((v) => parseMarks(v)),
+);
+
 /** Mirrors core RenderResult, PNG as base64. */
 const renderJobResult = obj({
   ok: bool,
@@ -133,6 +140,8 @@ const renderJobResult = obj({
   errorKind: z.optional(oneOf(RENDER_ERROR_KINDS)),
   traceback: z.optional(output),
   answer: z.optional(text),
+  /** Where the marks were drawn (the critic's data part): rebuilt by parseMarks; a malformed report is dropped, the render kept. */
+  marks: z.optional(marksReport),
   durationMs: num(0, 1e9),
 });
 export type RenderJobResult = z.infer<typeof renderJobResult>;

@@ -9,10 +9,10 @@
  * its strings (capped, control characters removed), its PNG (signature, size, byte cap); its file
  * requests are served only for plain paths under the Pyodide and package folders.
  */
-import { bytesToBase64, LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
-import { checkRenderReply, cleanText } from '../../src/core/render/replyCheck';
+import { LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
+import { cleanText } from '../../src/core/render/replyCheck';
 import { errorText } from '../../src/core/text';
-import { parseWorkerToPage, plainResourceUrl, type PageToWorker, type WorkerRenderResult, type WorkerToPage } from './workerMessages';
+import { parseWorkerToPage, plainResourceUrl, toWire, type PageToWorker, type WorkerToPage } from './workerMessages';
 
 /** How long Pyodide (and its packages) may take to start before the worker is given up on. */
 const STARTUP_LIMIT_MS = 180_000;
@@ -422,27 +422,6 @@ function checkFromWorker(raw: unknown): WorkerToPage | undefined {
   if (m?.type === 'init-failed') return { ...m, error: cleanText(m.error, LIMITS.textChars, true) };
   if (m?.type === 'result') return { ...m, fatal: m.fatal === true };
   return m;
-}
-
-/**
- * The worker's result, checked (replyCheck.ts: shape, PNG signature and size, caps, control
- * characters), as the protocol carries it: PNG as base64, texts within the protocol's limits.
- */
-function toWire(raw: WorkerRenderResult, request: RenderJobRequest): RenderJobResult {
-  const r = checkRenderReply(raw, request, typeof raw.durationMs === 'number' ? raw.durationMs : 0, {
-    stdoutChars: LIMITS.outputChars,
-    tracebackChars: LIMITS.outputChars,
-    errorChars: LIMITS.textChars,
-    answerChars: LIMITS.textChars,
-    pngBytes: Math.floor((LIMITS.pngChars / 4) * 3),
-  });
-  const out: RenderJobResult = { ok: r.ok, stdout: r.stdout, durationMs: r.durationMs };
-  if (r.error !== undefined) out.error = r.error;
-  if (r.errorKind !== undefined) out.errorKind = r.errorKind;
-  if (r.traceback !== undefined) out.traceback = r.traceback;
-  if (r.answer !== undefined) out.answer = r.answer;
-  if (r.png) out.png = bytesToBase64(r.png);
-  return out;
 }
 
 function failure(kind: NonNullable<RenderJobResult['errorKind']>, error: string, ms: number): RenderJobResult {

@@ -9,7 +9,8 @@
  * that asks the page, which serves only URLs under the Pyodide and package folders.
  */
 import * as z from 'zod/mini';
-import { LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
+import { bytesToBase64, LIMITS, type RenderJobRequest, type RenderJobResult, type WorkerConfig } from '../../src/shared/protocol';
+import { checkRenderReply } from '../../src/core/render/replyCheck';
 
 /** Page → its Pyodide worker (the page's own messages: not parsed by the worker). */
 export type PageToWorker =
@@ -68,4 +69,26 @@ export function plainResourceUrl(raw: string): boolean {
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(raw);
   if (!m) return false;
   return !(m[1] ?? '').split('/').some((seg) => seg === '.' || seg === '..');
+}
+
+/**
+ * The worker's result, checked (replyCheck.ts: shape, PNG signature and size, caps, control
+ * characters), as the protocol carries it: PNG as base64, texts within the protocol's limits.
+ */
+export function toWire(raw: WorkerRenderResult, request: RenderJobRequest): RenderJobResult {
+  const r = checkRenderReply(raw, request, typeof raw.durationMs === 'number' ? raw.durationMs : 0, {
+    stdoutChars: LIMITS.outputChars,
+    tracebackChars: LIMITS.outputChars,
+    errorChars: LIMITS.textChars,
+    answerChars: LIMITS.textChars,
+    pngBytes: Math.floor((LIMITS.pngChars / 4) * 3),
+  });
+  const out: RenderJobResult = { ok: r.ok, stdout: r.stdout, durationMs: r.durationMs };
+  if (r.error !== undefined) out.error = r.error;
+  if (r.errorKind !== undefined) out.errorKind = r.errorKind;
+  if (r.traceback !== undefined) out.traceback = r.traceback;
+  if (r.answer !== undefined) out.answer = r.answer;
+  if (r.png) out.png = bytesToBase64(r.png);
+  if (r.marks) out.marks = r.marks;
+  return out;
 }

@@ -31,8 +31,11 @@
  */
 /// <reference path="./pyText.d.ts" />
 import harnessSource from './harness.py';
-import { RENDER_ERROR_KINDS, type DrawnArtist, type DrawnAxes, type RenderErrorKind, type RenderResult } from '../types';
+import { RENDER_ERROR_KINDS, type DrawnAxes, type RenderErrorKind, type RenderResult } from '../types';
 import { crc32 } from '../png';
+import { parseMarks } from './marks';
+
+export { parseMarks };
 
 /** One program for the harness (the JSON that `run` takes). */
 export interface HarnessJob {
@@ -125,52 +128,6 @@ export function parseHarnessReply(json: string): HarnessReply {
   } catch (e) {
     return { ok: false, stdout: '', error: `the harness replied with malformed JSON (${(e as Error).message})`, error_kind: 'internal' };
   }
-}
-
-/**
- * The harness's report of where the data marks were drawn, checked on the host (data from the
- * sandbox): anything malformed drops the report (the critic then falls back to pixels), never the render.
- */
-export function parseMarks(v: unknown): DrawnAxes[] | undefined {
-  if (!Array.isArray(v) || v.length > 8) return undefined;
-  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-  const str = (x: unknown, n = 200): string => (typeof x === 'string' ? x.slice(0, n) : '');
-  const pair = (x: unknown): [number, number] | undefined => (Array.isArray(x) && x.length === 2 && finite(x[0]) && finite(x[1]) ? [x[0], x[1]] : undefined);
-  const ticks = (x: unknown): [number, string][] => (Array.isArray(x) ? x.slice(0, 200).filter((t) => Array.isArray(t) && finite(t[0])).map((t) => [t[0] as number, str(t[1], 100)]) : []);
-  const WIDTH = { bar: 8, line: 4, points: 4, slice: 3 } as const;
-  let total = 0;
-  const out: DrawnAxes[] = [];
-  for (const a of v) {
-    if (typeof a !== 'object' || a === null) return undefined;
-    const o = a as Record<string, unknown>;
-    const box = Array.isArray(o.box) && o.box.length === 4 && o.box.every(finite) ? (o.box as [number, number, number, number]) : undefined;
-    const xlim = pair(o.xlim), ylim = pair(o.ylim);
-    if (!box || !xlim || !ylim || !Array.isArray(o.artists)) return undefined;
-    const artists: DrawnArtist[] = [];
-    for (const t of o.artists.slice(0, 200)) {
-      if (typeof t !== 'object' || t === null) continue;
-      const d = t as Record<string, unknown>;
-      const kind = d.kind;
-      if (kind !== 'bar' && kind !== 'line' && kind !== 'points' && kind !== 'slice') continue;
-      if (!Array.isArray(d.items)) continue;
-      // rows with a non-finite value (NaN gaps in a line) are left out, not the artist
-      const items = d.items.filter((r): r is number[] => Array.isArray(r) && r.length === WIDTH[kind] && r.every(finite));
-      total += items.length;
-      if (total > 20_000) return undefined;
-      const colour = Array.isArray(d.color) && d.color.length === 3 && d.color.every(finite) ? (d.color.map((c) => Math.max(0, Math.min(255, Math.round(c)))) as [number, number, number]) : undefined;
-      artists.push({
-        kind,
-        orientation: d.orientation === 'horizontal' ? 'horizontal' : kind === 'bar' ? 'vertical' : undefined,
-        label: str(d.label),
-        labels: Array.isArray(d.labels) ? d.labels.slice(0, 2000).map((l) => str(l)) : undefined,
-        color: colour,
-        marker: typeof d.marker === 'string' ? d.marker.slice(0, 20) : undefined,
-        items,
-      });
-    }
-    out.push({ box, xscale: str(o.xscale, 20), yscale: str(o.yscale, 20), xlim, ylim, xticks: ticks(o.xticks), yticks: ticks(o.yticks), artists });
-  }
-  return out;
 }
 
 /**

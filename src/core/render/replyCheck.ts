@@ -9,10 +9,13 @@
  *     control characters other than newline and tab are removed;
  *   - a PNG is kept only for a successful figure-mode render, and only if it starts with the PNG
  *     signature and an IHDR chunk of exactly the requested width × height, and is under the byte cap;
- *     anything else fails the render ('internal': the sandbox returned something that is not a render).
+ *     anything else fails the render ('internal': the sandbox returned something that is not a render);
+ *   - with that PNG, a report of where the marks were drawn is kept if parseMarks (marks.ts) accepts
+ *     it (rebuilt from scratch, bounded, finite numbers); a malformed one is dropped, never the render.
  */
 import { RENDER_ERROR_KINDS, type RenderErrorKind, type RenderResult } from '../types';
 import { pngSize } from '../png';
+import { parseMarks } from './marks';
 export { pngSize };
 
 export const REPLY_LIMITS = {
@@ -83,6 +86,9 @@ export function checkRenderReply(
       return fail('internal', `the sandbox returned a ${size.width} x ${size.height} px render, not the ${Math.round(req.width)} x ${Math.round(req.height)} px asked for`, ms, stdout);
     }
     out.png = png;
+    // where the marks were drawn (the critic's data part): checked by parseMarks; a malformed report is dropped, the render kept
+    const marks = parseMarks(r.marks);
+    if (marks) out.marks = marks;
   }
   return out;
 }
