@@ -15,7 +15,8 @@ export interface DataFit {
   meanDistance: number;
 }
 
-interface Pt {
+/** A point read off the original, or one a program drew. */
+export interface Pt {
   /** Numeric x, or the index along a category axis. */
   x: number;
   y: number;
@@ -65,6 +66,20 @@ export function dataFit(tables: DataTable[], r: Reading): DataFit | undefined {
   const read = readPoints(r);
   const prog = programPoints(tables, r.chart_type === 'horizontal bar');
   if (read.length === 0 || prog.length === 0) return undefined;
+  return fitPoints(read, prog, xr, yr);
+}
+
+/** Whether `refined` is further from the reading than `seed`: fewer points right, or (as many) a larger mean distance by more than half a percent of the range. */
+export function fitsWorse(refined: DataFit, seed: DataFit): boolean {
+  if (refined.within2pct !== seed.within2pct) return refined.within2pct < seed.within2pct;
+  return refined.meanDistance > seed.meanDistance + 0.005;
+}
+
+/**
+ * How close a program's points are to the read ones: each read point's nearest drawn point (same
+ * category for categorical ones), as shares of the axes' ranges; within 2 % on both axes counts as right.
+ */
+export function fitPoints(read: Pt[], prog: Pt[], xr: number, yr: number): DataFit {
   let within = 0;
   let sum = 0;
   for (const p of read) {
@@ -88,10 +103,4 @@ export function dataFit(tables: DataTable[], r: Reading): DataFit | undefined {
     sum += Number.isFinite(best) ? Math.min(best, 1) : 1;
   }
   return { within2pct: within, points: read.length, meanDistance: sum / read.length };
-}
-
-/** Whether `refined` is further from the reading than `seed`: fewer points right, or (as many) a larger mean distance by more than half a percent of the range. */
-export function fitsWorse(refined: DataFit, seed: DataFit): boolean {
-  if (refined.within2pct !== seed.within2pct) return refined.within2pct < seed.within2pct;
-  return refined.meanDistance > seed.meanDistance + 0.005;
 }

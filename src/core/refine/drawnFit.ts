@@ -5,12 +5,11 @@
  * the reader orders the original's — so a program that inverts an axis or writes its categories
  * in another order is compared where its bars are, not in the order its lists hold them.
  */
-import type { DataFit } from '../dataFit';
+import { fitPoints, type DataFit, type Pt } from '../dataFit';
 import type { DataTable } from '../data';
 import type { Reading } from '../reader/types';
 import { dataAxes, type Drawn } from './drawn';
 
-interface Pt { x: number; y: number; cat: boolean }
 
 function readPoints(r: Reading): Pt[] {
   const out: Pt[] = [];
@@ -62,29 +61,7 @@ export function drawnFit(d: Drawn, r: Reading): DataFit | undefined {
   const read = readPoints(r);
   const prog = drawnPoints(d, r);
   if (!prog || read.length === 0 || prog.length === 0) return undefined;
-  let within = 0;
-  let sum = 0;
-  for (const p of read) {
-    let best = Infinity;
-    let bestOk = false;
-    for (const q of prog) {
-      if (p.cat !== q.cat) continue;
-      let dx: number;
-      if (p.cat) {
-        if (p.x !== q.x) continue;
-        dx = 0;
-      } else dx = xr > 0 ? Math.abs(p.x - q.x) / xr : 0;
-      const dy = Math.abs(p.y - q.y) / yr;
-      const dd = Math.hypot(dx, dy);
-      if (dd < best) {
-        best = dd;
-        bestOk = dx <= 0.02 && dy <= 0.02;
-      }
-    }
-    if (bestOk) within++;
-    sum += Number.isFinite(best) ? Math.min(best, 1) : 1;
-  }
-  return { within2pct: within, points: read.length, meanDistance: sum / read.length };
+  return fitPoints(read, prog, xr, yr);
 }
 
 /** A pie's slices against the reading's, by label: shares of the whole within 2 points. */

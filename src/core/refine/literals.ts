@@ -28,26 +28,50 @@ const NOT_DATA_NAME = /^(figsize|xticks|yticks|set_xticks|set_yticks|ticks|posit
 /** Calls whose list arguments are layout, not data. */
 const NOT_DATA_CALL = /\b(set_[xy]ticks|[xy]ticks|set_[xy]lim|[xy]lim|axis|add_axes|axes|set_position|subplots_adjust|add_subplot|set_bounds|Rectangle|GridSpec|arange|linspace|range)\(\s*$/;
 
-/** The lists of numbers in a program that look like data (not positions, not evenly spaced ticks). */
-export function findDataLists(program: string): DataList[] {
-  const lists: DataList[] = [];
+/** A list literal of a program: where it stands, the name it is assigned to (or its dict key), and the text before it. */
+interface ListMatch {
+  start: number;
+  end: number;
+  name?: string;
+  assigned?: string;
+  before: string;
+  literals: NumericLiteral[];
+}
+
+/** Every list of number literals in a program, in order; `list` of each literal is filled in by the caller. */
+function listLiterals(program: string): ListMatch[] {
+  const out: ListMatch[] = [];
   for (const m of program.matchAll(LIST)) {
     const start = m.index!;
     const before = program.slice(Math.max(0, start - 80), start);
     const assigned = /([A-Za-z_]\w*)\s*=\s*$/.exec(before)?.[1];
     const key = /(['"])([^'"\n]{1,40})\1\s*:\s*$/.exec(before)?.[2];
-    if (assigned && NOT_DATA_NAME.test(assigned)) continue;
-    if (NOT_DATA_CALL.test(before)) continue;
-    if (assigned && !usedAsData(program, assigned, start + m[0].length)) continue;
     const literals: NumericLiteral[] = [];
     for (const n of m[0].matchAll(NUM_G)) {
       const s = start + n.index!;
-      literals.push({ start: s, end: s + n[0].length, value: Number(n[0]), list: lists.length, isInt: /^-?\d+$/.test(n[0]) });
+      literals.push({ start: s, end: s + n[0].length, value: Number(n[0]), list: -1, isInt: /^-?\d+$/.test(n[0]) });
     }
-    if (isEvenlySpaced(literals.map((l) => l.value))) continue;
-    lists.push({ start, end: start + m[0].length, name: assigned ?? key, literals });
+    out.push({ start, end: start + m[0].length, name: assigned ?? key, assigned, before, literals });
   }
-  return lists;
+  return out;
+}
+
+/** The lists kept, numbered in order. */
+function numbered(kept: ListMatch[]): DataList[] {
+  return kept.map((l, i) => ({ start: l.start, end: l.end, name: l.name, literals: l.literals.map((x) => ({ ...x, list: i })) }));
+}
+
+/** The lists of numbers in a program that look like data (not positions, not evenly spaced ticks). */
+export function findDataLists(program: string): DataList[] {
+  return numbered(
+    listLiterals(program).filter(
+      (l) =>
+        !(l.assigned && NOT_DATA_NAME.test(l.assigned)) &&
+        !NOT_DATA_CALL.test(l.before) &&
+        !(l.assigned && !usedAsData(program, l.assigned, l.end)) &&
+        !isEvenlySpaced(l.literals.map((x) => x.value)),
+    ),
+  );
 }
 
 /** Names that are as often positions as data (`x = [...]`, `years = [...]`): data only when plotted. */
@@ -107,18 +131,5 @@ export function formatNumber(v: number, l: NumericLiteral): string {
  * which of them hold what the program drew by their values, not by their names.
  */
 export function findNumberLists(program: string): DataList[] {
-  const lists: DataList[] = [];
-  for (const m of program.matchAll(LIST)) {
-    const start = m.index!;
-    const before = program.slice(Math.max(0, start - 80), start);
-    const assigned = /([A-Za-z_]\w*)\s*=\s*$/.exec(before)?.[1];
-    const key = /(['"])([^'"\n]{1,40})\1\s*:\s*$/.exec(before)?.[2];
-    const literals: NumericLiteral[] = [];
-    for (const n of m[0].matchAll(NUM_G)) {
-      const s = start + n.index!;
-      literals.push({ start: s, end: s + n[0].length, value: Number(n[0]), list: lists.length, isInt: /^-?\d+$/.test(n[0]) });
-    }
-    lists.push({ start, end: start + m[0].length, name: assigned ?? key, literals });
-  }
-  return lists;
+  return numbered(listLiterals(program));
 }

@@ -213,18 +213,7 @@ export class PyProcess implements RenderProcess {
 
   kill(why: NonNullable<PyProcess['killedBy']>): void {
     if (!this.killedBy) this.killedBy = why;
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
+    killGroup(this.child);
   }
 }
 
@@ -263,4 +252,20 @@ export function installExitHook(): void {
       if (p.hostDir) rmSync(p.hostDir, { recursive: true, force: true });
     }
   });
+}
+
+/** SIGKILL to a child's process group (it was started detached, as a group leader) and to the child itself. */
+export function killGroup(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  try {
+    child.kill('SIGKILL');
+  } catch {
+    /* gone */
+  }
 }

@@ -20,7 +20,7 @@ import ZYGOTE_PY from './zygote.py';
 import { HARNESS_PY, harnessJob, parseHarnessReply, type HarnessJob } from './harness';
 import { bwrapCommand, seccompFilter } from './osSandbox';
 import { BWRAP_BASE, spawnLaunch } from './isolation';
-import { ChannelReader, oneLine, type Ready, type RenderProcess } from './process';
+import { ChannelReader, killGroup, oneLine, type Ready, type RenderProcess } from './process';
 
 /** How long a job the host killed may take to end before the whole zygote is killed. */
 const KILL_GRACE_MS = 2000;
@@ -140,18 +140,7 @@ export class Zygote {
 
   /** Kills the zygote and, with it (bwrap's PID namespace), every job it runs. */
   kill(): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
+    killGroup(this.child);
   }
 
   /** Keeps Node alive while a job (or a waiter) needs the zygote; counted. */
