@@ -68,6 +68,8 @@ test("the fork server's outer filter refuses everything the program's filter ref
 /** A harness with no audit hook: the program's code runs as native-capable Python (ctypes, os). */
 const BARE = String.raw`
 import os, sys, json
+def _recode_font_cache(init):
+    pass
 def _recode_preload():
     pass
 def _recode_main(init=None, job=None):

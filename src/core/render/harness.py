@@ -1228,6 +1228,20 @@ def _recode_install(config_json, report=None):
     return run
 
 
+def _recode_font_cache(init):
+    """Writes the host's matplotlib font cache (init['fontCache']: name, text) into MPLCONFIGDIR, so
+    that matplotlib does not rebuild it; before matplotlib is imported. Nothing on failure."""
+    cache = init.get('fontCache')
+    mpldir = os.environ.get('MPLCONFIGDIR')
+    if cache and mpldir:
+        try:
+            os.makedirs(mpldir, exist_ok=True)
+            with open(os.path.join(mpldir, os.path.basename(str(cache['name']))), 'w', encoding='utf-8') as f:
+                f.write(str(cache['text']))
+        except (OSError, KeyError, TypeError):
+            pass
+
+
 def _recode_preload():
     """For a fork server (zygote.py): import what every program uses and render once, before any
     fork, so that each child starts warm. Runs no program and closes nothing."""
@@ -1256,15 +1270,7 @@ def _recode_main(init=None, job=None):
     if init is None:
         init = json.loads(stdin.readline() or b'{}')
     cfg = init.get('config', {})
-    cache = init.get('fontCache')
-    mpldir = os.environ.get('MPLCONFIGDIR')
-    if cache and mpldir:
-        try:
-            os.makedirs(mpldir, exist_ok=True)
-            with open(os.path.join(mpldir, os.path.basename(str(cache['name']))), 'w', encoding='utf-8') as f:
-                f.write(str(cache['text']))
-        except (OSError, KeyError, TypeError):
-            pass
+    _recode_font_cache(init)
     cfg['reportFd'] = 3
     try:
         run = _recode_install(json.dumps(cfg))

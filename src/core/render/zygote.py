@@ -78,18 +78,10 @@ tmpfs_mb = int(init.get('tmpfsMb', 64))
 reply_limit = int(init.get('replyLimit', 64 << 20))
 strict = base64.b64decode(init.get('filter', ''))
 base = os.path.dirname(os.path.realpath(str(cfg.get('workdir', '/tmp/recode-job/work'))))
-cache = init.get('fontCache')
-mpldir = os.environ.get('MPLCONFIGDIR')
-if cache and mpldir:
-    try:
-        os.makedirs(mpldir, exist_ok=True)
-        with open(os.path.join(mpldir, os.path.basename(str(cache['name']))), 'w', encoding='utf-8') as f:
-            f.write(str(cache['text']))
-    except (OSError, KeyError, TypeError):
-        pass
 
 harness = {'__name__': 'recode_harness'}
 exec(compile(sys.argv[1], '<recode-harness>', 'exec'), harness)
+harness['_recode_font_cache'](init)
 try:
     harness['_recode_preload']()
 except BaseException:  # the install in the child reports what is missing
