@@ -13,7 +13,7 @@ trap 'rm -rf "$dir"' EXIT
 # a readable copy of what the tests load: the compiled tree and the runtime packages they import
 mkdir -p "$dir/node_modules"
 cp -a out package.json "$dir/"
-for m in pyodide pngjs pixelmatch jpeg-js; do [ -d "node_modules/$m" ] && cp -a "node_modules/$m" "$dir/node_modules/"; done
+for m in pyodide pngjs pixelmatch jpeg-js zod; do [ -d "node_modules/$m" ] && cp -a "node_modules/$m" "$dir/node_modules/"; done
 chown -R "$user:" "$dir"
 chmod 755 "$dir"
 files=$(cd "$dir" && ls out/test/sandbox*.test.js)
