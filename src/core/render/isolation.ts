@@ -9,9 +9,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { SECCOMP_FD, bwrapAvailable, bwrapCommand, seccompFilter } from './osSandbox';
-import type { Probe } from './probe';
 
 export type PythonIsolation = 'bwrap' | 'namespaces' | 'network' | 'none';
+
+/** A python found for the renderer (by `probePython`, probe.ts). */
+export interface Probe {
+  path: string;
+  version: string;
+  matplotlib: string | null;
+  /** Folders the python needs (prefixes, sys.path, matplotlib data): never hidden. */
+  needs: string[];
+  fontCache?: { name: string; text: string };
+  error?: string;
+}
 
 export function runCapture(c: Command, opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error?: string }> {
   return new Promise((resolve) => {

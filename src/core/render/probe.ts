@@ -5,21 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCapture } from './isolation';
+import { runCapture, type Probe } from './isolation';
+
+export type { Probe };
 
 // ---------------------------------------------------------------------------------------------
 // Finding a python
 // ---------------------------------------------------------------------------------------------
 
-export interface Probe {
-  path: string;
-  version: string;
-  matplotlib: string | null;
-  /** Folders the python needs (prefixes, sys.path, matplotlib data): never hidden. */
-  needs: string[];
-  fontCache?: { name: string; text: string };
-  error?: string;
-}
 
 const PROBE_PY = String.raw`
 import json, os, sys, glob
